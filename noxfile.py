@@ -4,7 +4,10 @@
 - ``nox -s doctest``  the pages' doctest blocks (Sphinx doctest builder) + linreg_src docstrings
 - ``nox -s tests``    pytest with line coverage of linreg_src
 - ``nox -s lint``     ruff
+- ``nox -s site``     tests on the built HTML (pages, glue, numbers, a real browser)
+- ``nox -s slow``     tests that build copies of the book (freshness, drift, reproducibility)
 - ``nox -s serve``    live preview that rebuilds on edits to pages, conf and linreg_src
+- ``nox -s bench``    build-speed measurements (not part of the tests)
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ nox.needs_version = ">=2025.2.9"
 nox.options.default_venv_backend = "venv"
 nox.options.reuse_venv = "yes"
 nox.options.error_on_missing_interpreters = True
-nox.options.sessions = ["lint", "tests", "doctest", "docs"]
+nox.options.sessions = ["lint", "tests", "doctest", "docs", "site", "slow"]
 
 ROOT = Path(__file__).resolve().parent
 BUILD = ROOT / "_build"
@@ -81,8 +84,39 @@ def tests(session: nox.Session) -> None:
     """Run the test suite with line coverage of linreg_src."""
     install(session, "test")
     session.run(
-        "pytest", "--cov=linreg_src", "--cov-report=term-missing", *session.posargs, env=BUILD_ENV
+        "pytest",
+        "-m",
+        "not site and not slow",
+        "--cov=linreg_src",
+        "--cov-report=term-missing",
+        *session.posargs,
+        env=BUILD_ENV,
     )
+
+
+@nox.session
+def site(session: nox.Session) -> None:
+    """Test the built HTML in _build/html (run ``nox -s docs`` first; bare ``nox`` does)."""
+    install(session, "docs", "test")
+    index = BUILD / "html" / "index.html"
+    if not index.exists():
+        session.error(f"{index} is missing: run `nox -s docs` first")
+    env = {**BUILD_ENV, "LINREG_SITE_DIR": str(BUILD / "html")}
+    session.run("pytest", "-m", "site", *session.posargs, env=env)
+
+
+@nox.session
+def slow(session: nox.Session) -> None:
+    """Tests that build temporary copies of the book: freshness, drift, reproducibility."""
+    install(session, "docs", "test")
+    session.run("pytest", "-m", "slow", *session.posargs, env=BUILD_ENV)
+
+
+@nox.session(default=False)
+def bench(session: nox.Session) -> None:
+    """Measure build speed as ratios to an execution-off build (see README, maintainers)."""
+    install(session, "docs")
+    session.error("not written yet")
 
 
 @nox.session

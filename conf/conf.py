@@ -46,12 +46,16 @@ exclude_patterns = [
 ]
 templates_path = [str(CONF_DIR / "_templates")]
 html_static_path = [str(CONF_DIR / "_static")]
+html_css_files = ["book.css"]
 
 # -- MyST / MyST-NB --------------------------------------------------------------------------
 myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence", "deflist", "substitution"]
 myst_heading_anchors = 3
 nb_execution_mode = "cache"
-nb_execution_cache_path = str(ROOT / "_build" / ".jupyter_cache")
+# LINREG_BOOK_CACHE gives parallel builds (tests building copies of the book) separate caches.
+nb_execution_cache_path = os.environ.get(
+    "LINREG_BOOK_CACHE", str(ROOT / "_build" / ".jupyter_cache")
+)
 nb_execution_timeout = 300
 nb_execution_raise_on_error = True  # a failing cell fails the build, naming the page
 nb_execution_show_tb = True

@@ -1,8 +1,4 @@
-"""Figures for the book.
-
-Every helper returns a :class:`matplotlib.figure.Figure` and never calls ``show``; figures use
-a white background so they read the same in light and dark mode, and contain no text that
-needs a CJK font (captions, in Chinese, live on the page).
+"""Computation-graph figures: the chain-rule factory with forward values and backward gradients.
 
 Examples
 --------

@@ -6,6 +6,7 @@ passes a wrong shape or a NaN learns how to fix the call instead of getting a si
 
 from __future__ import annotations
 
+import importlib.util
 import math
 import numbers
 from typing import Any, Literal
@@ -168,6 +169,13 @@ def require_backend(expected: Backend, stem: str, **arrays: Any) -> None:
     Traceback (most recent call last):
     ...
     TypeError: linreg_src.grad works on torch tensors, but X is a numpy array; use linreg_src.grad_np for NumPy arrays, or convert with torch.from_numpy
+
+    A concept without a NumPy twin says so instead of naming a module that does not exist:
+
+    >>> require_backend("torch", "lstsq", X=np.ones((2, 1)))
+    Traceback (most recent call last):
+    ...
+    TypeError: linreg_src.lstsq works on torch tensors, but X is a numpy array; there is no linreg_src.lstsq_np for NumPy arrays: convert with torch.from_numpy
     """  # noqa: E501
     found = backend_of(**arrays)
     if found != expected:
@@ -178,6 +186,11 @@ def require_backend(expected: Backend, stem: str, **arrays: Any) -> None:
         article = "a numpy array" if found == "numpy" else "a torch tensor"
         other = "NumPy arrays" if found == "numpy" else "torch tensors"
         fix = "torch.from_numpy" if found == "numpy" else "t.detach().numpy()"
+        if importlib.util.find_spec(here) is None:  # no twin module for this concept
+            raise TypeError(
+                f"{twin} works on {kind}, but {first} is {article}; "
+                f"there is no {here} for {other}: convert with {fix}"
+            )
         raise TypeError(
             f"{twin} works on {kind}, but {first} is {article}; "
             f"use {here} for {other}, or convert with {fix}"
@@ -440,3 +453,36 @@ def check_delta_matches(X: Any, delta: Any) -> tuple[int, int]:
             f"got {tuple(delta.shape)}"
         )
     return n, d
+
+
+def check_generator(generator: Any) -> torch.Generator:
+    """Return ``generator`` if it is a :class:`torch.Generator`, or raise.
+
+    Parameters
+    ----------
+    generator : object
+        The source of randomness a caller passed.
+
+    Returns
+    -------
+    torch.Generator
+        The generator.
+
+    Raises
+    ------
+    TypeError
+        If it is anything else (a seed ``int``, ``None``, the ``torch`` module ...).
+
+    Examples
+    --------
+    >>> check_generator(0)
+    Traceback (most recent call last):
+    ...
+    TypeError: generator must be a torch.Generator (e.g. torch.Generator().manual_seed(0)), got int 0
+    """  # noqa: E501
+    if not isinstance(generator, torch.Generator):
+        raise TypeError(
+            "generator must be a torch.Generator (e.g. torch.Generator().manual_seed(0)), "
+            f"got {describe(generator)}"
+        )
+    return generator

@@ -132,7 +132,7 @@ def squared_loss_grads(
         raise ValueError(f'reduction must be "sum" or "mean", got {reduction!r}')
     with torch.no_grad():
         y_hat = X @ w + b
-        check_column_pair(y_hat, y)
+        check_column_pair(y_hat, y, names=("X @ w + b", "y"))
         delta = y_hat - y
         scale = 1.0 if reduction == "sum" else 1.0 / n
         grad_w = X.T @ delta * scale

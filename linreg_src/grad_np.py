@@ -105,7 +105,7 @@ def squared_loss_grads(
     if reduction not in ("sum", "mean"):
         raise ValueError(f'reduction must be "sum" or "mean", got {reduction!r}')
     y_hat = X @ w + b
-    check_column_pair(y_hat, y)
+    check_column_pair(y_hat, y, names=("X @ w + b", "y"))
     delta = y_hat - y
     scale = 1.0 if reduction == "sum" else 1.0 / n
     return X.T @ delta * scale, (delta.sum() * scale).reshape(b.shape)

@@ -64,6 +64,12 @@ def sgd_update(params: Sequence[Any], grads: Sequence[Any], lr: float, batch_siz
                 f"grads[{k}] has shape {tuple(grad.shape)} but params[{k}] has shape "
                 f"{tuple(param.shape)}; a gradient has its parameter's shape"
             )
+        if param.dtype != grad.dtype:
+            raise TypeError(
+                f"grads[{k}] has dtype {grad.dtype} but params[{k}] has dtype {param.dtype}; "
+                "a gradient has its parameter's dtype (an in-place update would silently cast "
+                "it, or fail for integer parameters)"
+            )
     with torch.no_grad():
         for param, grad in zip(params, grads, strict=True):
             param -= lr * grad / batch_size

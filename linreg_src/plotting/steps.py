@@ -1,0 +1,142 @@
+r"""Loss per SGD step, side by side: one panel per setting, one line per way of stepping.
+
+Made for the chapter on sum versus mean: for each batch size, the full-data loss after every
+step when ``sgd`` divides the summed gradient by the batch size, and when it forgets to. A step
+without the division is a step with learning rate :math:`B\eta` instead of :math:`\eta`, so the
+panels differ only in how far :math:`B\eta` is from the stability limit.
+
+Examples
+--------
+>>> fig = plot_step_losses(
+...     {"$B = 10$": {"divide": [4.0, 2.0, 1.0], "forget": [4.0, 1.0, 0.5]},
+...      "$B = 100$": {"divide": [4.0, 3.0, 2.0], "forget": [4.0, 40.0, 400.0]}}
+... )
+>>> [ax.get_title() for ax in fig.axes], fig.axes[1].get_yscale()
+(['$B = 10$', '$B = 100$'], 'log')
+>>> [line.get_label() for line in fig.axes[0].get_lines()]
+['divide', 'forget']
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
+from linreg_src._validate import check_real_scalar, describe
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+__all__ = ["plot_step_losses"]
+
+#: Line colours, assigned to labels in order of first appearance (same label, same colour).
+COLORS = ("#1f4e79", "#c0392b", "#27ae60", "#8e44ad")
+
+_CJK = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]")
+
+
+def _text(name: str, value: object) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a str, got {describe(value)}")
+    if _CJK.search(value):
+        raise ValueError(
+            f"{name} {value!r} contains CJK characters, which no installed font can draw; "
+            "use English or math ($...$) and put Chinese in the caption"
+        )
+    return value
+
+
+def _losses(where: str, values: object) -> list[float]:
+    if isinstance(values, (str, bytes)) or not isinstance(values, Sequence):
+        raise TypeError(f"{where} must be a sequence of numbers, got {describe(values)}")
+    if len(values) == 0:
+        raise ValueError(f"{where} is empty; a curve needs at least one loss")
+    points = [check_real_scalar(f"{where}[{k}]", v) for k, v in enumerate(values)]
+    for k, v in enumerate(points):
+        if v <= 0:
+            raise ValueError(f"{where}[{k}] is {v}, but the log-scale axis needs positive losses")
+    return points
+
+
+def plot_step_losses(
+    panels: Mapping[str, Mapping[str, Sequence[float]]],
+    *,
+    xlabel: str = "step",
+    ylabel: str = "loss",
+) -> Figure:
+    """Draw one log-scale panel per setting; point ``k`` of a curve is the loss after ``k`` steps.
+
+    Parameters
+    ----------
+    panels : Mapping[str, Mapping[str, Sequence[float]]]
+        Panel title -> (legend label -> losses, the first one before any step). Titles and
+        labels are drawn in the figure: English or math, no Chinese.
+    xlabel, ylabel : str
+        Axis labels.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One axes per panel, side by side, each with its own y range (a diverging run spans
+        many orders of magnitude); the line data are exactly the given losses.
+
+    Raises
+    ------
+    TypeError
+        If ``panels`` is not a mapping of mappings of sequences of real numbers, or a title or
+        label is not a str.
+    ValueError
+        If a mapping or curve is empty, a loss is NaN, infinite or not positive, or a text
+        contains CJK characters.
+
+    Examples
+    --------
+    >>> fig = plot_step_losses({"a": {"x": [3.0, 2.0]}})
+    >>> fig.axes[0].get_lines()[0].get_xydata().tolist()
+    [[0.0, 3.0], [1.0, 2.0]]
+    """
+    if not isinstance(panels, Mapping):
+        raise TypeError(f"panels must be a mapping of title -> curves, got {describe(panels)}")
+    if not panels:
+        raise ValueError("panels is empty; pass at least one panel")
+    xlabel = _text("xlabel", xlabel)
+    ylabel = _text("ylabel", ylabel)
+    checked: dict[str, dict[str, list[float]]] = {}
+    for title, curves in panels.items():
+        _text("panel title", title)
+        if not isinstance(curves, Mapping):
+            raise TypeError(
+                f"panels[{title!r}] must be a mapping of label -> losses, got {describe(curves)}"
+            )
+        if not curves:
+            raise ValueError(f"panels[{title!r}] is empty; a panel needs at least one curve")
+        checked[title] = {
+            _text("curve label", label): _losses(f"panels[{title!r}][{label!r}]", values)
+            for label, values in curves.items()
+        }
+
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
+    colors: dict[str, str] = {}
+    fig = Figure(figsize=(4.2 * len(checked), 3.6), facecolor="white", layout="constrained")
+    axes = fig.subplots(1, len(checked), squeeze=False)[0]
+    for ax, (title, curves) in zip(axes, checked.items(), strict=True):
+        ax.set_facecolor("white")
+        for label, points in curves.items():
+            color = colors.setdefault(label, COLORS[len(colors) % len(COLORS)])
+            ax.plot(range(len(points)), points, label=label, color=color, marker="o", ms=3, lw=1.5)
+        ax.set_yscale("log")
+        lows = [min(p) for p in curves.values()]
+        highs = [max(p) for p in curves.values()]
+        if math.isclose(min(lows), max(highs)):  # a flat curve: give the log axis some room
+            ax.set_ylim(min(lows) / 2, max(highs) * 2)
+        ax.set_title(title)
+        ax.set_xlabel(xlabel)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.grid(True, which="major", alpha=0.3)
+        ax.legend(fontsize=9)
+    axes[0].set_ylabel(ylabel)
+    return fig

@@ -6,3 +6,50 @@ needs a CJK font (captions, in Chinese, live on the page). Pages import from the
 e.g. ``from linreg_src.plotting.graph import plot_factory_graph``, so a page re-executes only when
 the figures it draws change.
 """
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["show_figures_inline"]
+
+
+def show_figures_inline(shell: Any = None) -> bool:
+    """Make a returned :class:`~matplotlib.figure.Figure` display as a PNG in Jupyter.
+
+    The helpers build figures with ``matplotlib.figure.Figure`` rather than pyplot (no global
+    state, nothing to close), and such a figure has no display hook of its own: without this a
+    cell ending in one shows ``<Figure size …>``. This registers IPython's own PNG formatter for
+    figures, as ``%matplotlib inline`` would. Importing :mod:`linreg_src.plotting` calls it, so
+    pages (and notebooks readers download) need no magic.
+
+    Parameters
+    ----------
+    shell : IPython.core.interactiveshell.InteractiveShell, optional
+        The shell to configure; by default the running one, if any.
+
+    Returns
+    -------
+    bool
+        Whether a shell was configured (``False`` outside IPython).
+
+    Examples
+    --------
+    >>> show_figures_inline()  # plain Python: nothing to do
+    False
+    """
+    if shell is None:
+        try:
+            from IPython import get_ipython
+        except ImportError:  # pragma: no cover - IPython comes with the docs environment
+            return False
+        shell = get_ipython()
+    if shell is None or not hasattr(shell, "display_formatter"):
+        return False
+    from IPython.core.pylabtools import select_figure_formats
+
+    select_figure_formats(shell, {"png"}, bbox_inches="tight")
+    return True
+
+
+show_figures_inline()

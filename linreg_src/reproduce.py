@@ -1,0 +1,261 @@
+"""Recompute every number the five articles publish, and say how each one was obtained.
+
+Each :class:`Reproduction` row holds the published number, the live one and a status:
+
+``"match"``
+    recomputed independently and equal at the article's printed precision;
+``"determines input"``
+    the printed number was *used* to recover a random draw the article never printed (001's
+    weight gradients determine its initial ``w``; 004's losses determine ``delta``); its live value
+    matches by construction, so it is not evidence -- the other rows of that article are;
+``"not reproducible"``
+    the number depends on random draws that neither were printed nor can be recovered from what
+    was printed (article 002's learned parameters); the live value is the book's own seeded run;
+``"mismatch"``
+    a recomputed value that disagrees -- the comparison page fails the build on any such row.
+
+Examples
+--------
+>>> rows = reproduce_all()
+>>> sorted({r.status for r in rows})
+['determines input', 'match']
+>>> [r.live_text for r in rows if r.quantity == "b.grad"]
+['-40.9567']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from html import escape
+from typing import Literal
+
+import torch
+
+from linreg_src.articles import (
+    ARTICLE_000,
+    ARTICLE_001,
+    ARTICLE_003,
+    ARTICLE_004,
+    Article,
+    as_tensor,
+    recover_delta_004,
+    recover_initial_w_001,
+    rounds_to,
+)
+from linreg_src.chain import factory_backward, factory_forward
+from linreg_src.grad import squared_loss_grads
+from linreg_src.loss import squared_loss
+
+__all__ = [
+    "Reproduction",
+    "Status",
+    "check_reproductions",
+    "render_html_table",
+    "reproduce_all",
+]
+
+Status = Literal["match", "determines input", "not reproducible", "mismatch"]
+
+
+@dataclass(frozen=True)
+class Reproduction:
+    """One published number next to its live value.
+
+    Attributes
+    ----------
+    article : str
+        The article's key, ``"000"`` … ``"004"``.
+    quantity : str
+        What the number is, in the article's notation (e.g. ``"w.grad[1]"``).
+    published : float
+        As printed.
+    live : float
+        As computed during this build.
+    decimals : int
+        The article's printed precision.
+    status : {"match", "determines input", "not reproducible", "mismatch"}
+        See the module docstring.
+    """
+
+    article: str
+    quantity: str
+    published: float
+    live: float
+    decimals: int
+    status: Status
+
+    @property
+    def published_text(self) -> str:
+        """The published number at its printed precision."""
+        return f"{self.published:.{self.decimals}f}"
+
+    @property
+    def live_text(self) -> str:
+        """The live number at the article's printed precision."""
+        text = f"{self.live:.{self.decimals}f}"
+        return text[1:] if text.startswith("-") and float(text) == 0 else text
+
+
+def _rows(
+    article: Article,
+    names: list[str],
+    published: tuple[float, ...],
+    live: torch.Tensor | list[float],
+    *,
+    used_as_input: bool = False,
+) -> list[Reproduction]:
+    values = [float(v) for v in (live.flatten().tolist() if torch.is_tensor(live) else live)]
+    rows = []
+    for name, pub, val in zip(names, published, values, strict=True):
+        same = rounds_to(val, pub, article.decimals)
+        status: Status = (
+            "mismatch" if not same else ("determines input" if used_as_input else "match")
+        )
+        rows.append(Reproduction(article.key, name, float(pub), val, article.decimals, status))
+    return rows
+
+
+def _article_000() -> list[Reproduction]:
+    p = ARTICLE_000.inputs
+    loss = squared_loss(as_tensor((p["y_hat"],)), as_tensor((p["y"],)))
+    return _rows(ARTICLE_000, ["loss (万²)"], (ARTICLE_000.published["loss"],), loss)
+
+
+def _article_001() -> list[Reproduction]:
+    X = as_tensor(ARTICLE_001.inputs["X"])
+    y = as_tensor(ARTICLE_001.inputs["y"])
+    w0 = recover_initial_w_001()
+    grad_w, grad_b = squared_loss_grads(X, y, w0, torch.zeros(1, dtype=torch.float64))
+    pub = ARTICLE_001.published
+    return [
+        *_rows(ARTICLE_001, ["w.grad[0]", "w.grad[1]"], pub["grad_w"], grad_w, used_as_input=True),
+        *_rows(ARTICLE_001, ["b.grad"], (pub["grad_b"],), grad_b),
+    ]
+
+
+def _article_003() -> list[Reproduction]:
+    fwd = factory_forward(**ARTICLE_003.inputs)
+    grads = factory_backward(fwd)
+    names = ["u", "y", "loss", "grad_v", "grad_w"]
+    live = [fwd.u, fwd.y, fwd.loss, grads.grad_v, grads.grad_w]
+    return _rows(ARTICLE_003, names, tuple(ARTICLE_003.published[n] for n in names), live)
+
+
+def _article_004() -> list[Reproduction]:
+    rows: list[Reproduction] = []
+    p = ARTICLE_004.published
+    for case in ("1d", "2d"):
+        X = as_tensor(ARTICLE_004.inputs[f"X_{case}"])
+        y = as_tensor(p[f"y_{case}"])
+        delta = recover_delta_004(case)
+        n = len(y)
+        idx = [f"[{i}]" for i in range(n)] if n > 1 else [""]
+        rows += _rows(
+            ARTICLE_004,
+            [f"{case} loss{i}" for i in idx],
+            p[f"loss_{case}"],
+            delta**2 / 2,
+            used_as_input=True,
+        )
+        rows += _rows(ARTICLE_004, [f"{case} y_hat{i}" for i in idx], p[f"y_hat_{case}"], y + delta)
+        rows += _rows(
+            ARTICLE_004,
+            [f"{case} w.grad[{j}]" for j in range(X.shape[1])],
+            p[f"grad_w_{case}"],
+            X.T @ delta,
+        )
+    return rows
+
+
+_PRODUCERS: tuple[Callable[[], list[Reproduction]], ...] = (
+    _article_000,
+    _article_001,
+    _article_003,
+    _article_004,
+)
+
+
+def reproduce_all() -> tuple[Reproduction, ...]:
+    """Recompute every published number of the articles, in article order.
+
+    Returns
+    -------
+    tuple of Reproduction
+        One row per published number.
+
+    Examples
+    --------
+    >>> [r.live_text for r in reproduce_all() if r.article == "003"]
+    ['6.0', '12.0', '4.0', '24.0', '16.0']
+    """
+    return tuple(row for produce in _PRODUCERS for row in produce())
+
+
+def check_reproductions(rows: tuple[Reproduction, ...]) -> None:
+    """Raise if any row is a mismatch, naming each one.
+
+    Parameters
+    ----------
+    rows : tuple of Reproduction
+        From :func:`reproduce_all`.
+
+    Raises
+    ------
+    AssertionError
+        Listing every mismatching number with its published and live values.
+
+    Examples
+    --------
+    >>> check_reproductions(reproduce_all())
+    >>> bad = Reproduction("003", "grad_w", 16.0, 15.0, 1, "mismatch")
+    >>> check_reproductions((bad,))
+    Traceback (most recent call last):
+    ...
+    AssertionError: 1 published number(s) not reproduced: 003 grad_w: published 16.0, live 15.0
+    """
+    bad = [r for r in rows if r.status == "mismatch"]
+    if bad:
+        listing = "; ".join(
+            f"{r.article} {r.quantity}: published {r.published_text}, live {r.live_text}"
+            for r in bad
+        )
+        raise AssertionError(f"{len(bad)} published number(s) not reproduced: {listing}")
+
+
+_STATUS_ZH = {
+    "match": "匹配",
+    "determines input": "决定输入",
+    "not reproducible": "无法复现",
+    "mismatch": "不一致",
+}
+
+
+def render_html_table(rows: tuple[Reproduction, ...]) -> str:
+    """Render the rows as an HTML table for the book's comparison page.
+
+    Parameters
+    ----------
+    rows : tuple of Reproduction
+        From :func:`reproduce_all`.
+
+    Returns
+    -------
+    str
+        A ``<table>`` with one row per published number and the status in Chinese.
+
+    Examples
+    --------
+    >>> html = render_html_table(reproduce_all())
+    >>> html.count("<tr") == len(reproduce_all()) + 1
+    True
+    """
+    head = "".join(f"<th>{h}</th>" for h in ("文章", "量", "原文", "现算", "状态"))
+    body = "".join(
+        f'<tr class="cmp-{r.status.replace(" ", "-")}"><td>[{r.article}]</td>'
+        f"<td><code>{escape(r.quantity)}</code></td><td>{r.published_text}</td>"
+        f"<td>{r.live_text}</td><td>{_STATUS_ZH[r.status]}</td></tr>"
+        for r in rows
+    )
+    table = f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody>"
+    return f'<table class="table cmp-table">{table}</table>'

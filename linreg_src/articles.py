@@ -83,7 +83,7 @@ ARTICLE_000 = Article(
     published=_frozen({"loss": 200.0}),
     decimals=0,
 )
-"""Article 000: the derivation, and the house-price example whose loss is 200 (万²)."""
+"""The record of article 000 -- the derivation, and the house-price example (loss 200 万²)."""
 
 ARTICLE_001 = Article(
     key="001",
@@ -132,7 +132,7 @@ ARTICLE_001 = Article(
     published=_frozen({"grad_w": (-9.0000, 65.4477), "grad_b": -40.9567}),
     decimals=4,
 )
-"""Article 001: d2l 3.2 from scratch; a printed 10×2 batch and the gradients printed for it."""
+"""The record of article 001 -- d2l 3.2 from scratch; a printed 10×2 batch and its gradients."""
 
 ARTICLE_002 = Article(
     key="002",
@@ -150,7 +150,9 @@ ARTICLE_002 = Article(
             "linear_shapes": ((1, 1), (1, 2), (2, 1), (2, 2), (2, 3)),
         }
     ),
-    # learned after 50 epochs; they depend on unrecorded random draws (noise, initial weights)
+    # Learned after 50 epochs (lr 0.1 for both optimizers). They depend on 102 random draws the
+    # article never printed (100 noise values, 2 initial weights) -- but torch.manual_seed(0)
+    # before its script reproduces them: see linreg_src.nn_linear.article_002_run.
     published=_frozen(
         {
             "sgd_w": 1.3135614395141602,
@@ -161,7 +163,7 @@ ARTICLE_002 = Article(
     ),
     decimals=4,
 )
-"""Article 002: ``nn.Linear`` + ``nn.MSELoss``; learned values that no seed on record reproduces."""
+"""The record of article 002 -- ``nn.Linear`` + ``nn.MSELoss``, trained with SGD and with Adam."""
 
 ARTICLE_003 = Article(
     key="003",
@@ -171,7 +173,7 @@ ARTICLE_003 = Article(
     published=_frozen({"u": 6.0, "y": 12.0, "loss": 4.0, "grad_v": 24.0, "grad_w": 16.0}),
     decimals=1,
 )
-"""Article 003: the factory's knobs and order, and the five numbers it prints."""
+"""The record of article 003 -- the factory's knobs and order, and the five numbers it prints."""
 
 ARTICLE_004 = Article(
     key="004",
@@ -198,7 +200,7 @@ ARTICLE_004 = Article(
     ),
     decimals=4,
 )
-"""Article 004: ``sum().backward()`` worked by hand for y = Xw, in one and two rows."""
+"""The record of article 004 -- ``sum().backward()`` worked by hand for y = Xw, 1 and 2 rows."""
 
 ARTICLES = (ARTICLE_000, ARTICLE_001, ARTICLE_002, ARTICLE_003, ARTICLE_004)
 """All five, in order."""

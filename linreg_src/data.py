@@ -13,22 +13,13 @@ import torch
 from linreg_src._validate import (
     check_column_pair,
     check_float_array,
+    check_generator,
     check_positive,
     check_real_scalar,
-    describe,
     require_backend,
 )
 
 __all__ = ["data_iter", "line_data", "synthetic_data"]
-
-
-def _check_generator(generator: object) -> torch.Generator:
-    if not isinstance(generator, torch.Generator):
-        raise TypeError(
-            "generator must be a torch.Generator (e.g. torch.Generator().manual_seed(0)), "
-            f"got {describe(generator)}"
-        )
-    return generator
 
 
 def _check_noise_std(noise_std: object) -> float:
@@ -90,7 +81,7 @@ def synthetic_data(
     b = check_real_scalar("b", b)
     num_examples = int(check_positive("num_examples", num_examples, integer=True))
     noise_std = _check_noise_std(noise_std)
-    generator = _check_generator(generator)
+    generator = check_generator(generator)
     X = torch.normal(0.0, 1.0, (num_examples, len(w)), generator=generator, dtype=w.dtype)
     y = X @ w + b
     y = y + torch.normal(0.0, noise_std, y.shape, generator=generator, dtype=w.dtype)
@@ -146,7 +137,7 @@ def data_iter(
     require_backend("torch", "data", features=features, labels=labels)
     check_float_array("features", features, ndim=2)
     check_column_pair(features[:, :1], labels, names=("features[:, :1]", "labels"))
-    generator = _check_generator(generator)
+    generator = check_generator(generator)
     return _batches(batch_size, features, labels, generator)
 
 
@@ -204,7 +195,7 @@ def line_data(
     true_w = check_real_scalar("true_w", true_w)
     true_b = check_real_scalar("true_b", true_b)
     noise_std = _check_noise_std(noise_std)
-    generator = _check_generator(generator)
+    generator = check_generator(generator)
     x = torch.linspace(0, 1, num_examples).unsqueeze(1)
     noise = torch.randn(x.shape, generator=generator, dtype=x.dtype)
     return x, true_w * x + true_b + noise_std * noise

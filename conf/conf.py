@@ -5,9 +5,17 @@ Built as ``sphinx-build -n -W --keep-going -c conf docs OUT`` (see ``noxfile.py`
 
 from __future__ import annotations
 
+import importlib.metadata
+import importlib.util
 import os
+import subprocess
 import sys
 from pathlib import Path
+
+import nbformat
+from sphinx.search.zh import SearchChinese
+from sphinx.util import logging
+from sphinx.util.fileutil import copy_asset, copy_asset_file
 
 CONF_DIR = Path(__file__).resolve().parent
 ROOT = CONF_DIR.parent
@@ -33,6 +41,7 @@ extensions = [
     "sphinx_copybutton",
     "sphinx_togglebutton",
     "sphinx_exercise",
+    "cjk_breaks",
     "linreg_deps",
 ]
 linreg_src_root = str(ROOT)
@@ -62,10 +71,18 @@ nb_execution_show_tb = True
 nb_merge_streams = True
 nb_execution_excludepatterns: list[str] = []
 
+# cjk_breaks (conf/_ext) removes the space a source line break leaves between two Chinese
+# characters, keeping the spaces around Latin words, numbers and math.
+# The doctest builder runs only the pages' explicit {doctest} blocks. The API page's docstring
+# examples (>>> blocks that autodoc pulls in) need their module's imports; pytest runs them with
+# `--doctest-modules linreg_src` instead.
+doctest_test_doctest_blocks = ""
+
 # -- Numbering, Chinese style -----------------------------------------------------------------
 numfig = True
 numfig_secnum_depth = 1
 numfig_format = {
+    "exercise": "练习 %s",  # sphinx-exercise; numbered per chapter like figures (练习 5.1)
     "figure": "图 %s",
     "table": "表 %s",
     "code-block": "代码 %s",
@@ -74,9 +91,91 @@ numfig_format = {
 math_numfig = True
 math_eqref_format = "式 ({number})"
 
+# -- Math: MathJax 3 shipped with the site, no CDN --------------------------------------------
+# Sphinx's default loads MathJax from a CDN, which a classroom without internet cannot reach.
+# django-static-mathjax (docs dependency group) packages MathJax's own es5 build on PyPI;
+# copy_mathjax() below copies it into _static/mathjax of every HTML build.
+MATHJAX_DIST = "django-static-mathjax"
+try:
+    MATHJAX_VERSION = importlib.metadata.version(MATHJAX_DIST)
+except importlib.metadata.PackageNotFoundError as _exc:
+    raise RuntimeError(
+        f"{MATHJAX_DIST} is missing: install the docs dependency group (`nox -s docs` does); "
+        "without it the book's math would need a CDN"
+    ) from _exc
+if MATHJAX_VERSION.split(".")[0] != "3":  # mathjax3_config below is MathJax 3's configuration
+    raise RuntimeError(f"conf.py configures MathJax 3, but {MATHJAX_DIST} is {MATHJAX_VERSION}")
+_mathjax_spec = importlib.util.find_spec("mathjax")
+assert _mathjax_spec is not None and _mathjax_spec.origin is not None
+MATHJAX_ES5 = Path(_mathjax_spec.origin).parent / "static" / "mathjax" / "es5"
+# The entry script, plus what it loads on demand: fonts, autoloaded TeX packages, menu, a11y.
+MATHJAX_FILES = ("tex-chtml.js", "input", "output", "ui", "a11y", "sre", "adaptors")
+mathjax_path = "mathjax/tex-chtml.js"  # relative: served from _static/mathjax/
+
+#: The book's notation, defined here and nowhere else. Pages write $\mX\vw$, $\vyhat$, ...
+NOTATION_MACROS: dict[str, str | list[str | int]] = {
+    "mX": r"\mathbf{X}",  # design matrix (batch of inputs), one row per example
+    "vx": r"\mathbf{x}",  # one example's features
+    "vw": r"\mathbf{w}",  # weights
+    "vy": r"\mathbf{y}",  # labels
+    "vyhat": r"\hat{\mathbf{y}}",  # predictions
+    "yhat": r"\hat{y}",  # one prediction
+    "vdelta": r"\boldsymbol{\delta}",  # error terms, delta = yhat - y
+    "R": r"\mathbb{R}",
+    "pd": [r"\frac{\partial #1}{\partial #2}", 2],  # \pd{L}{w}
+}
+mathjax3_config = {
+    "tex": {
+        "macros": NOTATION_MACROS,
+        # An unknown macro becomes an error box (mjx-merror), which the browser tests catch,
+        # instead of red text that is easy to miss.
+        "packages": {"[-]": ["noundefined"]},
+    },
+}
+
+# -- Search: Chinese words ---------------------------------------------------------------------
+# Sphinx's zh search splits text with jieba; without jieba it indexes no Chinese word at all,
+# silently. The user dictionary teaches jieba the book's terms (one per line, no comments).
+try:
+    import jieba
+except ImportError as _exc:
+    raise RuntimeError("jieba is missing: the search would find no Chinese word") from _exc
+jieba.setLogLevel(30)  # WARNING: not "Building prefix dict ..." on every build
+BOOK_TERMS_FILE = CONF_DIR / "jieba_dict.txt"
+BOOK_TERMS = tuple(
+    line.split()[0] for line in BOOK_TERMS_FILE.read_text("utf-8").splitlines() if line.strip()
+)
+html_search_language = "zh"
+html_search_options = {"dict": str(BOOK_TERMS_FILE)}
+
+
+class BookSearchChinese(SearchChinese):
+    """Sphinx's Chinese search (jieba), plus every book term that occurs in the text.
+
+    ``jieba.cut_for_search`` yields a word and its 2- and 3-character parts only, so a term
+    inside a longer word jieba keeps whole (损失函数 in 平方损失函数, 随机梯度下降 in
+    小批量随机梯度下降) would not be found. This adds such terms.
+    """
+
+    # Sphinx 9.0 names the JS stemmer after language_name ("ChineseStemmer"), a class that does
+    # not exist -- zh stems with the English stemmer -- so search.html threw and found nothing
+    # (sphinx-doc/sphinx#14229). Naming it English loads EnglishStemmer; only a log line changes.
+    language_name = "English"
+
+    def split(self, input: str) -> list[str]:
+        words = super().split(input)
+        words.extend(term for term in BOOK_TERMS if term in input)
+        return words
+
+
 # -- Strictness ------------------------------------------------------------------------------
 # No intersphinx (the build is offline), so references to third-party types cannot resolve.
 nitpick_ignore_regex = [
+    # dataclass "Attributes" types are prose too: "torch.Tensor, shape (N, 1)", {"sum", "mean"}
+    ("py:class", r'.*[\s"{}].*'),
+    ("py:class", r"(shape|N|d|[0-9]+|[A-Z]|Matrix|sequences?|mapping|array)"),
+    ("py:class", r"types\.MappingProxyType"),
+    ("py:(func|meth|exc|data|obj)", r"(torch|numpy|np|threadpoolctl|sympy|matplotlib)\..*"),
     ("py:class", r"(torch|numpy|np|matplotlib|sympy|collections\.abc|typing)\..*"),
     ("py:class", r"(Tensor|ndarray|NDArray|ArrayLike|Figure|Axes|Generator|Callable|Iterator)"),
     ("py:class", r"MappingProxyType.*"),
@@ -85,10 +184,14 @@ nitpick_ignore_regex = [
 
 # -- API docs --------------------------------------------------------------------------------
 autodoc_member_order = "bysource"
-autodoc_typehints = "description"
+autodoc_typehints = "none"  # the numpydoc sections carry the types; don't list them twice
 napoleon_numpy_docstring = True
 napoleon_google_docstring = False
 napoleon_use_rtype = False
+# numpydoc types here are prose ("torch.Tensor, shape (N, d)", '{"sum", "mean"}'): render them as
+# text instead of splitting them into cross-references that cannot resolve.
+napoleon_use_param = False
+napoleon_use_keyword = False
 
 # -- Doctest ---------------------------------------------------------------------------------
 doctest_global_setup = "import torch\ntorch.set_printoptions(precision=4)\n"
@@ -97,15 +200,102 @@ trim_doctest_flags = True
 # -- HTML ------------------------------------------------------------------------------------
 html_theme = "sphinx_book_theme"
 html_title = "拆解 l.sum().backward()"
-html_last_updated_fmt = None
+# Last updated: Sphinx dates the build by SOURCE_DATE_EPOCH (the nox sessions set it), so two
+# builds stay byte-identical. Without it we use the last commit's time -- never "now" -- and show
+# no date at all outside a git checkout.
+if "SOURCE_DATE_EPOCH" not in os.environ:
+    _commit_time = subprocess.run(
+        ["git", "-C", str(ROOT), "log", "-1", "--format=%ct"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.strip()
+    if _commit_time.isdigit():
+        os.environ["SOURCE_DATE_EPOCH"] = _commit_time
+html_last_updated_fmt = "%Y-%m-%d" if "SOURCE_DATE_EPOCH" in os.environ else None
 html_theme_options = {
     "show_toc_level": 2,
     "use_download_button": True,
     "home_page_in_toc": True,
     "navigation_with_keys": False,
+    "show_prev_next": True,
+    # Left to the parent theme (pydata 0.20), this adds a header bar holding a second search
+    # field above the sidebar's own; sphinx-book-theme's layout wants it empty.
+    "navbar_persistent": [],
 }
-html_copy_source = True
+html_logo = "_static/logo.svg"  # drawn for this book; readable on light and dark backgrounds
+html_favicon = "_static/logo.svg"
+html_copy_source = True  # the download menu's .md (the page's MyST source)
 html_show_sourcelink = True
+# The "long setup cell" fold of MyST-NB (cell tag hide-input / hide-output / hide-cell).
+nb_code_prompt_show = "显示折叠的代码单元"
+nb_code_prompt_hide = "隐藏代码单元"
 
 # Reproducible output: no build timestamps, fixed hash salt for any SVG figures.
 os.environ.setdefault("PYTHONHASHSEED", "0")
+
+logger = logging.getLogger("linreg_book.conf")
+
+
+def copy_mathjax(app) -> None:
+    """Copy MathJax into ``_static/mathjax`` so pages typeset with no network."""
+    if app.builder.format != "html":
+        return
+    dest = Path(app.outdir) / "_static" / "mathjax"
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in MATHJAX_FILES:
+        source = MATHJAX_ES5 / name
+        if not source.exists():
+            raise RuntimeError(f"{MATHJAX_DIST} {MATHJAX_VERSION} lacks {source}")
+        if source.is_dir():
+            copy_asset(source, dest / name, force=True)
+        else:
+            copy_asset_file(source, dest / name, force=True)
+
+
+def executed_notebook(app, pagename: str) -> nbformat.NotebookNode:
+    """The page as a notebook, with the outputs of its build-time execution.
+
+    MyST-NB writes the notebook it parsed to its output folder, with outputs only when it has
+    just executed it; on a cache hit the outputs are in the jupyter-cache, so merge them in.
+    """
+    config = app.env.mystnb_config
+    notebook = nbformat.read(Path(config.output_folder, f"{pagename}.ipynb"), as_version=4)
+    if config.execution_mode == "cache":
+        from jupyter_cache import get_cache
+
+        try:
+            _, notebook = get_cache(config.execution_cache_path).merge_match_into_notebook(notebook)
+        except KeyError:
+            logger.warning("no cached execution of %s to put in its .ipynb", pagename)
+    return notebook
+
+
+def offer_notebook_download(app, pagename, templatename, context, doctree) -> None:
+    """Offer every notebook page's executed ``.ipynb`` beside its ``.md`` source.
+
+    sphinx-book-theme lists ``context["ipynb_source"]`` (a file under ``_sources``) in its
+    download menu, but fills it only when a launch button (Binder, Colab ...) is configured.
+    """
+    if doctree is None or "kernelspec" not in app.env.metadata.get(pagename, {}):
+        return
+    from linreg_deps import MARKER  # the fingerprint cell is build machinery, not the reader's
+    from myst_nb.core.utils import coalesce_streams
+
+    notebook = executed_notebook(app, pagename)
+    notebook.cells = [cell for cell in notebook.cells if not cell.source.startswith(MARKER)]
+    for number, cell in enumerate(notebook.cells):
+        cell.id = f"cell-{number}"  # nbformat draws random ids; the download must not change
+        if cell.cell_type == "code":  # a kernel flushes stdout in timing-dependent chunks
+            cell.outputs = coalesce_streams(cell.outputs)  # (the HTML merges them too)
+    target = Path(app.outdir, "_sources", f"{pagename}.ipynb")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(nbformat.writes(notebook), encoding="utf-8")
+    context["ipynb_source"] = f"{pagename}.ipynb"
+
+
+def setup(app) -> None:
+    app.add_search_language(BookSearchChinese)
+    app.connect("builder-inited", copy_mathjax)
+    # Before sphinx-book-theme builds its download menu (priority 501).
+    app.connect("html-page-context", offer_notebook_download, priority=500)

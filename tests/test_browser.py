@@ -1,0 +1,411 @@
+"""The built site as a reader meets it: Debian's chromium, headless, with no network.
+
+The site in $LINREG_SITE_DIR is served from 127.0.0.1 by a thread. Playwright drives
+``/usr/bin/chromium`` (it downloads no browser); every request to another host is recorded and
+aborted, and chromium resolves no host name at all, so anything that needed the internet fails
+here. Screenshots of one chapter -- light, dark, phone width -- are written beside the site, to
+``<site>/../screenshots/``, for a person to look at.
+
+Where chromium is absent the browser tests skip, saying so; under CI (which installs chromium in
+``.ci/run``) they fail instead. The search-index tests need no browser.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import json
+import os
+import re
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import quote, urlsplit
+
+import pytest
+from playwright.sync_api import Browser, Page, Request, Route, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+pytestmark = pytest.mark.site
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
+PAGES = sorted(p.stem for p in DOCS.glob("*.md"))
+BOOK_TERMS = [
+    line.split()[0]
+    for line in (ROOT / "conf" / "jieba_dict.txt").read_text("utf-8").splitlines()
+    if line.strip()
+]
+CHROMIUM = Path("/usr/bin/chromium")
+LOCAL_HOSTS = {"127.0.0.1"}
+CHAPTER = "chain_rule"  # the chapter whose screenshots a person looks at
+
+#: What a reader typing the term into the search box must find (at least these pages).
+#: Add a chapter here once its page is written.
+SEARCH_EXPECTATIONS: dict[str, set[str]] = {
+    "梯度": {"chain_rule"},
+    "链式法则": {"chain_rule"},
+    "反向传播": {"chain_rule"},
+    "局部导数": {"chain_rule"},
+    "上游梯度": {"chain_rule"},
+    "汉堡工厂": {"chain_rule"},
+}
+
+# Chromium as root needs --no-sandbox; the rest keep it from calling Google on its own.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+    "--disable-domain-reliability",
+    "--disable-default-apps",
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",  # nothing else resolves
+]
+
+
+# -- The site, its search index, its pages ------------------------------------------------------
+def article_text(site_dir: Path, page: str) -> str:
+    """The text of a page's article (not the navigation), tags replaced by spaces."""
+    raw = (site_dir / f"{page}.html").read_text("utf-8")
+    match = re.search(r'<article class="bd-article"[^>]*>(.*?)</article>', raw, flags=re.S)
+    assert match, f"{page}.html has no <article class='bd-article'>"
+    body = re.sub(r"<(script|style)\b.*?</\1>", " ", match.group(1), flags=re.S)
+    return html.unescape(re.sub(r"<[^>]+>", " ", body))
+
+
+@functools.cache
+def search_index(site_dir: Path) -> dict:
+    """The JSON that searchindex.js hands to ``Search.setIndex``."""
+    text = (site_dir / "searchindex.js").read_text("utf-8")
+    return json.loads(text[text.index("(") + 1 : text.rindex(")")])
+
+
+def indexed_pages(site_dir: Path, term: str) -> set[str]:
+    """The pages Sphinx's search index lists under ``term`` (body text or titles)."""
+    index = search_index(site_dir)
+    found: set[str] = set()
+    for table in ("terms", "titleterms"):
+        hits = index[table].get(term, [])
+        for doc in [hits] if isinstance(hits, int) else hits:
+            found.add(index["docnames"][doc])
+    return found
+
+
+def is_notebook_page(page: str) -> bool:
+    """Whether the page is a MyST notebook (a jupytext header with a kernelspec)."""
+    head = (DOCS / f"{page}.md").read_text("utf-8").split("\n---", 1)[0]
+    return head.startswith("---") and "kernelspec:" in head
+
+
+# -- Tests that need no browser -----------------------------------------------------------------
+@pytest.mark.parametrize("term", BOOK_TERMS)
+def test_every_book_term_finds_every_page_that_uses_it(site_dir, term):
+    """Each term of conf/jieba_dict.txt is indexed for exactly the pages whose text has it."""
+    using = {page for page in PAGES if term in article_text(site_dir, page)}
+    missing = using - indexed_pages(site_dir, term)
+    assert not missing, f"searching {term} would not find {sorted(missing)}"
+
+
+def test_search_index_is_chinese_words_not_characters(site_dir):
+    index = search_index(site_dir)
+    assert "链式法则" in index["terms"] or "链式法则" in index["titleterms"]
+    # jieba without the book's dictionary cuts 反向传播 into 反向 / 传播: a search for it failed.
+    assert indexed_pages(site_dir, "反向传播") >= {"chain_rule"}
+    assert not any(len(term) == 1 and "\u4e00" <= term <= "\u9fff" for term in index["terms"])
+
+
+@pytest.mark.parametrize("page", [p for p in PAGES if is_notebook_page(p)])
+def test_notebook_pages_offer_ipynb_and_md_downloads(site_dir, page):
+    raw = (site_dir / f"{page}.html").read_text("utf-8")
+    for suffix in (".ipynb", ".md"):
+        assert f'href="_sources/{page}{suffix}"' in raw, f"{page}: no {suffix} download"
+    source = (site_dir / "_sources" / f"{page}.md").read_text("utf-8")
+    assert source == (DOCS / f"{page}.md").read_text("utf-8")
+    notebook = json.loads((site_dir / "_sources" / f"{page}.ipynb").read_text("utf-8"))
+    assert notebook["nbformat"] == 4
+    code = [cell for cell in notebook["cells"] if cell["cell_type"] == "code"]
+    assert code, f"{page}.ipynb has no code cells"
+    assert any(cell["outputs"] for cell in code), f"{page}.ipynb was not executed"
+    sources = ["".join(cell["source"]) for cell in code]
+    assert not any("linreg_src fingerprint" in s for s in sources), "build machinery leaked"
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_figure_shows_an_image(site_dir, page):
+    """A figure cell whose output is text (``<Figure size ...>``) has no picture to show."""
+    raw = (site_dir / f"{page}.html").read_text("utf-8")
+    empty = [
+        figure.group(1)
+        for figure in re.finditer(r"<figure\b([^>]*)>(.*?)</figure>", raw, flags=re.S)
+        if not re.search(r"<(img|svg)\b", figure.group(2))
+    ]
+    assert not empty, f"{page}: figures without an image (is the figure displayed?) {empty}"
+
+
+# -- The browser --------------------------------------------------------------------------------
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def base_url(site_dir: Path) -> Iterator[str]:
+    """The site served on 127.0.0.1 (a free port) for as long as the module's tests run."""
+    handler = functools.partial(_QuietHandler, directory=str(site_dir))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Debian's headless chromium under Playwright."""
+    if not CHROMIUM.exists():
+        reason = f"{CHROMIUM} is absent: `apt-get install chromium` (.ci/run installs it)"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def screenshots(site_dir: Path) -> Path:
+    folder = site_dir.resolve().parent / "screenshots"
+    folder.mkdir(exist_ok=True)
+    return folder
+
+
+@dataclass
+class Visit:
+    """One page in a fresh browser context, with what it asked the network for."""
+
+    page: Page
+    external: list[str] = field(default_factory=list)  # requests to other hosts (aborted)
+    broken: list[str] = field(default_factory=list)  # local requests that failed or 4xx/5xx
+    requests: list[str] = field(default_factory=list)  # every request, for the record
+
+
+@pytest.fixture
+def visit(browser: Browser, base_url: str) -> Iterator:
+    """``visit(path, **context_options) -> Visit``: open ``path`` of the site, offline."""
+    contexts = []
+
+    def open_page(path: str, **options: object) -> Visit:
+        context = browser.new_context(service_workers="block", **options)
+        contexts.append(context)
+        page = context.new_page()
+        record = Visit(page)
+
+        def route(route: Route, request: Request) -> None:
+            if urlsplit(request.url).hostname in LOCAL_HOSTS:
+                route.continue_()
+            else:
+                record.external.append(request.url)
+                route.abort("blockedbyclient")
+
+        def on_response(response) -> None:
+            if response.status >= 400:
+                record.broken.append(f"{response.status} {response.url}")
+
+        context.route("**/*", route)
+        page.on("request", lambda request: record.requests.append(request.url))
+        page.on("websocket", lambda ws: record.external.append(ws.url))
+        page.on("response", on_response)
+        page.on(
+            "requestfailed",
+            lambda r: None if r.url in record.external else record.broken.append(r.url),
+        )
+        page.goto(base_url + path, wait_until="load")
+        page.evaluate("document.fonts.ready.then(() => true)")
+        return record
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+def wait_for_math(record: Visit) -> None:
+    """Wait until MathJax has typeset the page (and its fonts have loaded)."""
+    try:
+        record.page.wait_for_function(
+            "() => window.MathJax && MathJax.startup && MathJax.startup.promise", timeout=20_000
+        )
+    except PlaywrightTimeoutError:
+        pytest.fail(
+            f"MathJax never started on {record.page.url}: requests to other hosts "
+            f"{record.external}, failed local requests {record.broken}"
+        )
+    record.page.evaluate(
+        "() => MathJax.startup.promise.then(() => document.fonts.ready).then(() => 1)"
+    )
+
+
+MATH_REPORT_JS = r"""() => {
+  const article = document.querySelector('article.bd-article');
+  const maths = [...article.querySelectorAll('span.math, div.math')];
+  const prose = article.cloneNode(true);
+  prose.querySelectorAll('pre, code, mjx-container, script').forEach((e) => e.remove());
+  const mjFonts = [...document.fonts].filter((f) => f.family.startsWith('MJXTEX'));
+  return {
+    version: window.MathJax ? MathJax.version : null,
+    maths: maths.length,
+    untypeset: maths.filter((m) => !m.querySelector('mjx-container'))
+                    .map((m) => m.textContent.slice(0, 80)),
+    errors: [...article.querySelectorAll('mjx-merror')]
+              .map((e) => e.getAttribute('data-mjx-error') || e.textContent),
+    rawTex: /\\\(|\\\[|\\begin\{/.test(prose.textContent),
+    fontsLoaded: mjFonts.filter((f) => f.status === 'loaded').length,
+  };
+}"""
+
+
+@pytest.mark.parametrize("page", [*PAGES, "search", "genindex"])
+def test_page_loads_offline_and_its_math_is_typeset(visit, site_dir, page):
+    record = visit(f"{page}.html")
+    has_math = 'class="math notranslate' in (site_dir / f"{page}.html").read_text("utf-8")
+    if has_math:
+        wait_for_math(record)
+        report = record.page.evaluate(MATH_REPORT_JS)
+        assert report["version"].startswith("3."), report
+        assert report["maths"] > 0
+        assert report["untypeset"] == [], f"{page}: math left as TeX: {report['untypeset']}"
+        assert report["errors"] == [], f"{page}: MathJax errors (unknown macro?) {report}"
+        assert not report["rawTex"], f"{page}: raw TeX delimiters in the text"
+        assert report["fontsLoaded"] > 0, f"{page}: MathJax's fonts did not load"
+        assert any("/_static/mathjax/tex-chtml.js" in url for url in record.requests)
+    assert record.external == [], f"{page} asked other hosts for {record.external}"
+    assert record.broken == [], f"{page}: failed local requests {record.broken}"
+
+
+@pytest.mark.parametrize("term", sorted(SEARCH_EXPECTATIONS))
+def test_search_page_finds_the_chapter(visit, term):
+    record = visit(f"search.html?q={quote(term)}")
+    page = record.page
+    page.wait_for_function(
+        "() => (document.querySelector('#search-results p.search-summary') || {}).innerText"
+    )
+    links = page.eval_on_selector_all(
+        "#search-results ul.search li > a", "links => links.map(a => a.getAttribute('href'))"
+    )
+    found = {href.split(".html")[0].split("#")[0] for href in links}
+    assert SEARCH_EXPECTATIONS[term] <= found, f"{term}: found {sorted(found)}"
+    assert record.external == [], record.external
+    assert record.broken == [], record.broken
+
+
+def test_chapter_reads_like_a_book(visit, site_dir):
+    """Title, logo, favicon, prev/next, last updated, copy buttons, downloads, exercises."""
+    record = visit(f"{CHAPTER}.html", viewport={"width": 1280, "height": 900})
+    page = record.page
+    assert "拆解 l.sum().backward()" in page.title()
+    logo = page.locator("img.logo__image.only-light")
+    assert logo.evaluate("img => img.complete && img.naturalWidth > 0")
+    assert any(url.endswith("/_static/logo.svg") for url in record.requests)
+    assert page.locator('link[rel="icon"]').get_attribute("href") == "_static/logo.svg"
+    assert page.locator("a.left-prev").get_attribute("href") == "worked_examples.html"
+    assert page.locator("a.right-next").get_attribute("href") == "from_scratch.html"
+    footer = page.locator(".bd-footer-content, footer").all_inner_texts()
+    assert re.search(r"最后更新于 \d{4}-\d{2}-\d{2}", " ".join(footer)), footer
+
+    blocks = page.locator("article.bd-article div.highlight pre").count()
+    assert blocks > 0
+    assert page.locator("article.bd-article button.copybtn").count() == blocks
+
+    # Figure and exercise numbering, Chinese style, per chapter.
+    captions = page.locator("article.bd-article .caption-number").all_inner_texts()
+    assert "图 5.1" in [c.strip() for c in captions]
+    assert {"练习 5.1", "练习 5.2", "练习 5.3"} <= {c.strip() for c in captions}
+    assert page.locator("article.bd-article").inner_text().count("式 (5.") >= 3
+
+    # A cell tagged hide-input is folded: its code stays hidden behind a Chinese prompt.
+    folded = page.locator("article.bd-article details.hide.above-input")
+    assert folded.count() >= 1
+    assert folded.first.evaluate("d => !d.open")
+    assert "显示折叠的代码单元" in folded.first.locator("summary").inner_text()
+
+    # Solutions stay hidden until the reader clicks.
+    solution = page.locator(".solution").first
+    body = solution.locator("p").filter(has_text="产量恰好等于订单")
+    assert not body.is_visible()
+    solution.locator(".admonition-title, button.toggle-button").first.click()
+    body.wait_for(state="visible")
+
+    # The download menu offers the MyST source and the executed notebook, both served.
+    page.locator(".dropdown-download-buttons button.dropdown-toggle").click()
+    for suffix in (".ipynb", ".md"):
+        link = page.locator(f'.dropdown-download-buttons a[href$="{suffix}"]')
+        assert link.is_visible()
+        response = page.request.get(link.evaluate("a => a.href"))
+        assert response.status == 200
+    assert record.external == [], record.external
+    assert record.broken == [], record.broken
+
+
+def luminance(css_color: str) -> float:
+    """Relative luminance (0 black ... 1 white) of an ``rgb(...)``/``rgba(...)`` color."""
+    r, g, b = (int(v) / 255 for v in re.findall(r"[\d.]+", css_color)[:3])
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def test_screenshots_light_dark_and_phone(visit, screenshots):
+    """Write the chapter in light and dark mode and at phone width; check each looks right."""
+    light = visit(f"{CHAPTER}.html", viewport={"width": 1280, "height": 900}, color_scheme="light")
+    page = light.page
+    wait_for_math(light)
+    background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert luminance(background) > 0.9, background
+    page.screenshot(path=screenshots / f"{CHAPTER}-light.png")
+
+    # The reader's switch: open the colour menu, choose dark.
+    page.locator("button.theme-switch-button").first.click()
+    page.locator('button.theme-change-button[data-mode="dark"]').first.click()
+    page.wait_for_function("document.documentElement.dataset.theme === 'dark'")
+    background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert luminance(background) < 0.15, background
+    text = page.evaluate("getComputedStyle(document.querySelector('article p')).color")
+    assert luminance(text) > 0.6, text
+    figures = page.locator("article.bd-article figure img")
+    assert figures.count() > 0, f"{CHAPTER} shows no figure image (a figure cell printed text?)"
+    figure = figures.first
+    figure.scroll_into_view_if_needed()
+    mat = figure.evaluate(
+        "img => { const s = getComputedStyle(img);"
+        " return [s.backgroundColor, s.paddingTop, s.filter]; }"
+    )
+    assert luminance(mat[0]) > 0.95 and mat[1] != "0px" and mat[2] == "none", mat
+    page.evaluate("window.scrollBy(0, -200)")
+    page.screenshot(path=screenshots / f"{CHAPTER}-dark.png")
+
+    phone = visit(
+        f"{CHAPTER}.html",
+        viewport={"width": 390, "height": 844},
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+    )
+    page = phone.page
+    wait_for_math(phone)
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"the page scrolls sideways by {overflow}px on a phone"
+    assert not page.locator("#pst-primary-sidebar").is_visible()
+    assert page.locator("button.primary-toggle:visible").count() >= 1
+    page.screenshot(path=screenshots / f"{CHAPTER}-phone.png")
+
+    for record in (light, phone):
+        assert record.external == [], record.external
+        assert record.broken == [], record.broken
+    for name in ("light", "dark", "phone"):
+        assert (screenshots / f"{CHAPTER}-{name}.png").stat().st_size > 10_000

@@ -12,7 +12,7 @@
 
 from __future__ import annotations
 
-import os
+import runpy
 from pathlib import Path
 
 import nox
@@ -26,14 +26,14 @@ nox.options.sessions = ["lint", "tests", "doctest", "docs", "site", "slow"]
 ROOT = Path(__file__).resolve().parent
 BUILD = ROOT / "_build"
 PYPROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
-# -n: every reference must resolve; -W: warnings are errors; --keep-going: report them all.
-STRICT = ["-n", "-W", "--keep-going", "-c", "conf"]
-# Environment of the build and of the Jupyter kernels it starts.
-BUILD_ENV = {
-    "PYTHONHASHSEED": "0",
-    "SOURCE_DATE_EPOCH": os.environ.get("SOURCE_DATE_EPOCH", "1767225600"),
-    "PYDEVD_DISABLE_FILE_VALIDATION": "1",
-}
+# How the book is built is defined once, in conf/build_env.py, and shared with the tests that
+# build copies of the book (tests/conftest.py):
+# STRICT: -n (every reference resolves), -W (warnings are errors), --keep-going (report them all);
+# BUILD_ENV: environment of sphinx-build and of the Jupyter kernels it starts (seeds, dates ...).
+_BUILD = runpy.run_path(str(ROOT / "conf" / "build_env.py"))
+STRICT: list[str] = _BUILD["SPHINX_STRICT"]
+BUILD_ENV: dict[str, str] = _BUILD["BUILD_ENV"]
+DOCTEST_MODULES: list[str] = _BUILD["DOCTEST_MODULES"]
 
 
 def install(session: nox.Session, *groups: str) -> None:
@@ -76,13 +76,14 @@ def doctest(session: nox.Session) -> None:
         str(BUILD / "doctest"),
         env=BUILD_ENV,
     )
-    session.run("pytest", "--doctest-modules", "linreg_src", "-p", "no:randomly", env=BUILD_ENV)
+    session.run("pytest", *DOCTEST_MODULES, env=BUILD_ENV)
 
 
 @nox.session
 def tests(session: nox.Session) -> None:
     """Run the test suite with line coverage of linreg_src."""
-    install(session, "test")
+    # docs too: tests/test_linreg_deps.py tests the book's Sphinx extension (Sphinx, MyST-NB).
+    install(session, "docs", "test")
     session.run(
         "pytest",
         "-m",
@@ -107,24 +108,36 @@ def site(session: nox.Session) -> None:
 
 @nox.session
 def slow(session: nox.Session) -> None:
-    """Tests that build temporary copies of the book: freshness, drift, reproducibility."""
+    """Tests that build temporary copies of the book: freshness, drift, reproducibility.
+
+    Each test copies the project (``git ls-files``) to a temporary folder and runs sphinx-build
+    there as ``docs``/``doctest`` do; ``--durations`` shows where the minutes go.
+    """
     install(session, "docs", "test")
-    session.run("pytest", "-m", "slow", *session.posargs, env=BUILD_ENV)
+    session.run("pytest", "-m", "slow", "--durations=10", *session.posargs, env=BUILD_ENV)
 
 
 @nox.session(default=False)
 def bench(session: nox.Session) -> None:
-    """Measure build speed as ratios to an execution-off build (see README, maintainers)."""
+    """Measure build speed as ratios to an execution-off build (see README, maintainers).
+
+    Builds two scratch copies of the book side by side -- cold, no-op, one page edited, one
+    linreg_src module edited -- and prints the ratios and the pages that executed. Arguments go
+    to tools/bench_build.py, e.g. ``nox -s bench -- -j 1 -r 3``.
+    """
     install(session, "docs")
-    session.error("not written yet")
+    session.run("python", "tools/bench_build.py", *session.posargs, env=BUILD_ENV)
 
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """Check style and common mistakes with ruff."""
+    """Check style with ruff, and full-width punctuation in the pages' Chinese prose."""
     session.install(*nox.project.dependency_groups(PYPROJECT, "lint"))
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
+    pages = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "docs").glob("*.md"))
+    # Fix what it lists with: python tools/zh_punct.py docs/*.md
+    session.run("python", "tools/zh_punct.py", "--check", *pages)
 
 
 @nox.session(default=False)
@@ -141,6 +154,11 @@ def serve(session: nox.Session) -> None:
         "linreg_src",
         "--watch",
         "conf",
+        # Files the build itself or an editor writes must not trigger another rebuild.
+        "--re-ignore",
+        r"(__pycache__|\.pyc$|\.ipynb_checkpoints|jupyter_execute|\.jupyter_cache)",
+        "--re-ignore",
+        r"(~$|\.sw[a-p]$|/\.#|\.tmp$)",
         "--host",
         "127.0.0.1",
         "--port",

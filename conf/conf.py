@@ -43,6 +43,7 @@ extensions = [
     "sphinx_exercise",
     "cjk_breaks",
     "linreg_deps",
+    "linreg_reproducible",  # conf/_ext: a page's printed text does not depend on flush timing
 ]
 linreg_src_root = str(ROOT)
 
@@ -53,8 +54,8 @@ exclude_patterns = [
     ".jupyter_cache",
     "**.ipynb_checkpoints",
 ]
-templates_path = [str(CONF_DIR / "_templates")]
-html_static_path = [str(CONF_DIR / "_static")]
+templates_path = ["_templates"]  # relative to conf/: .buildinfo must not name the checkout
+html_static_path = ["_static"]
 html_css_files = ["book.css"]
 
 # -- MyST / MyST-NB --------------------------------------------------------------------------
@@ -280,7 +281,7 @@ def offer_notebook_download(app, pagename, templatename, context, doctree) -> No
     if doctree is None or "kernelspec" not in app.env.metadata.get(pagename, {}):
         return
     from linreg_deps import MARKER  # the fingerprint cell is build machinery, not the reader's
-    from myst_nb.core.utils import coalesce_streams
+    from linreg_reproducible import coalesce_streams
 
     notebook = executed_notebook(app, pagename)
     notebook.cells = [cell for cell in notebook.cells if not cell.source.startswith(MARKER)]

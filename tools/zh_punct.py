@@ -22,9 +22,23 @@ HAN = "[\u4e00-\u9fff\u3400-\u4dbf]"
 CJK = re.compile("[\u4e00-\u9fff\u3400-\u4dbf\u3000-\u303f\uff00-\uffef\u201c\u201d]")
 FULL = {",": "\uff0c", ";": "\uff1b", "?": "\uff1f", "!": "\uff01", ":": "\uff1a"}
 HOLE = "\ue000"  # stands for a protected piece while the prose around it is fixed
-PROTECTED = re.compile(r"(\{[\w:-]+\}`[^`]*`|`[^`]*`|\$[^$]*\$|\]\([^)]*\)|<[^>\n]*>|https?://\S+)")
+PROTECTED = re.compile(
+    r"(\{[\w:-]+\}`[^`]*`"  # a role with its argument
+    r"|`[^`]*`"  # inline code
+    r"|\$[^$]*\$"  # inline math
+    r"|\]\([^)]*\)"  # a link's target
+    r"|<[^>\n]*>"  # an autolink or an HTML tag
+    r"|https?://\S+)"
+)
 SKIP = " \t*_" + HOLE
-CODE_FENCES = ("{doctest}", "{testcode}", "{testoutput}", "{literalinclude}", "{math}", "{eval-rst}")
+CODE_FENCES = (
+    "{doctest}",
+    "{testcode}",
+    "{testoutput}",
+    "{literalinclude}",
+    "{math}",
+    "{eval-rst}",
+)
 
 
 def _neighbour(text: str, i: int, step: int) -> str:
@@ -72,7 +86,7 @@ def fix_page(source: str) -> str:
             out.append(line)
             if stripped.startswith("$$") and not (len(stripped) > 2 and "$$" in stripped[2:]):
                 in_math = not in_math
-            elif in_math and stripped.endswith("$$") or re.match(r"^.*\$\$\s*\(", stripped):
+            elif (in_math and stripped.endswith("$$")) or re.match(r"^.*\$\$\s*\(", stripped):
                 in_math = False
             continue
         opening = re.match(r"^\s*(`{3,}|~{3,}|:{3,})(.*)$", line)
@@ -93,7 +107,12 @@ def fix_page(source: str) -> str:
             in_options = False
             out.append(line)
             continue
-        if opening and not opening.group(2).strip() and kind == "prose" and opening.group(1)[0] != ":":
+        if (
+            opening
+            and not opening.group(2).strip()
+            and kind == "prose"
+            and opening.group(1)[0] != ":"
+        ):
             stack.append((opening.group(1), "code"))  # a bare ``` fence holds code
             out.append(line)
             continue
@@ -115,8 +134,11 @@ def fix_page(source: str) -> str:
 def main(argv: list[str]) -> int:
     """Fix (or with ``--check`` list) the given pages."""
     check = "--check" in argv
-    changed = [p for p in map(Path, (a for a in argv if a != "--check"))
-               if fix_page(p.read_text("utf-8")) != p.read_text("utf-8")]
+    changed = [
+        p
+        for p in map(Path, (a for a in argv if a != "--check"))
+        if fix_page(p.read_text("utf-8")) != p.read_text("utf-8")
+    ]
     for path in changed:
         if not check:
             path.write_text(fix_page(path.read_text("utf-8")), "utf-8")

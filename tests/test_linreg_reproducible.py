@@ -1,0 +1,45 @@
+"""A page's printed text must not depend on where the kernel cut its output into chunks."""
+
+from __future__ import annotations
+
+import importlib.util
+import itertools
+from pathlib import Path
+
+import pytest
+from nbformat.v4 import new_output
+
+ROOT = Path(__file__).resolve().parent.parent
+_spec = importlib.util.spec_from_file_location(
+    "linreg_reproducible_under_test", ROOT / "conf" / "_ext" / "linreg_reproducible.py"
+)
+assert _spec is not None and _spec.loader is not None
+repro = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(repro)
+
+TEXT = "Exception reporting mode: Minimal\nloss 4.0\r\rloss 1.0\n"
+
+
+def stream(text: str, name: str = "stdout"):
+    return new_output("stream", name=name, text=text)
+
+
+@pytest.mark.parametrize("cut", [[], [10], [26, 27], [33], [1, 2, 3, 40]])
+def test_merged_output_is_the_same_however_the_stream_was_cut(cut):
+    bounds = [0, *cut, len(TEXT)]
+    chunks = [stream(TEXT[a:b]) for a, b in itertools.pairwise(bounds)]
+    merged = repro.coalesce_streams(chunks)
+    assert merged == repro.coalesce_streams([stream(TEXT)])
+    assert [o["text"] for o in merged] == ["Exception reporting mode: Minimal\nloss 1.0\n"]
+
+
+def test_other_outputs_stay_and_stdout_comes_before_stderr():
+    image = new_output("display_data", data={"image/png": "iVBOR"})
+    outputs = [stream("warn", "stderr"), stream("a"), image, stream("b\n"), stream("!\n", "stderr")]
+    merged = repro.coalesce_streams(outputs)
+    assert [(o["output_type"], o.get("name"), o.get("text")) for o in merged] == [
+        ("stream", "stdout", "ab\n"),
+        ("stream", "stderr", "warn!\n"),
+        ("display_data", None, None),
+    ]
+    assert outputs[1]["text"] == "a", "the caller's outputs are not modified"

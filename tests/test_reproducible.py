@@ -1,0 +1,111 @@
+"""Reproducible: two clean builds of the book give byte-identical sites.
+
+Both builds run the command and environment of ``nox -s docs`` (``conf/build_env.py``) on the
+same copy of the project, at the same time, each from nothing: its own execution cache,
+doctrees, executed notebooks and output folder, so every page executes in a fresh kernel both
+times. Every file of the HTML output is compared byte for byte -- pages, images, the search
+index, the downloadable notebooks, ``_static`` and Sphinx's ``.buildinfo``.
+
+The one exception is a page listed in :data:`MEASURED`: it shows wall-clock timings taken while
+the book builds, which no two runs share. Its page and notebook must still be identical once
+every number is masked, its figures must be as many, and the search index must be identical
+once that page's entries are set aside.
+"""
+
+from __future__ import annotations
+
+import filecmp
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+#: Pages whose numbers are measurements of the build machine, not computations: page -> why.
+#: Keep this short; a page that computes its numbers belongs to the byte-identical rest.
+MEASURED: dict[str, str] = {
+    "cost": "times hand-written and autograd gradients on the build machine (linreg_src.timing)",
+}
+_NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?(?:e[-+]?\d+)?")
+_IMAGE = re.compile(r"_images/[0-9a-f]{16,}\.(?:png|svg|jpg|jpeg|gif)")
+
+
+def files_under(folder: Path) -> dict[str, Path]:
+    return {p.relative_to(folder).as_posix(): p for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def notebook_pages(docs: Path) -> set[str]:
+    """Pages MyST-NB executes: text notebooks (a jupytext header) and .ipynb files."""
+    pages = {p for p in docs.rglob("*.ipynb")}
+    pages |= {p for p in docs.rglob("*.md") if "jupytext:" in p.read_text("utf-8")[:500]}
+    return {p.relative_to(docs).with_suffix("").as_posix() for p in pages}
+
+
+def images_of(html: Path) -> set[str]:
+    return set(_IMAGE.findall(html.read_text("utf-8")))
+
+
+def masked(path: Path) -> str:
+    """A measured page's text with its numbers and figures (file names, embedded data) masked."""
+    text = path.read_text("utf-8")
+    if path.suffix == ".ipynb":
+        notebook = json.loads(text)
+        for cell in notebook["cells"]:
+            for output in cell.get("outputs", []):
+                for mime in output.get("data", {}):
+                    if mime.startswith("image/"):
+                        output["data"][mime] = "#"
+        text = json.dumps(notebook, indent=1, sort_keys=True)
+    return _NUMBER.sub("#", _IMAGE.sub("_images/#", text))
+
+
+def search_index_without(path: Path, pages: set[str]) -> dict:
+    """The search index, with the given pages' words and titles taken out."""
+    data = json.loads(
+        re.fullmatch(r"Search\.setIndex\((.*)\)\s*", path.read_text("utf-8"), re.S)[1]
+    )
+    drop = {data["docnames"].index(p) for p in pages if p in data["docnames"]}
+    for key in ("terms", "titleterms"):
+        kept = {}
+        for term, docs in data[key].items():  # one page: its number; several: a list
+            docs = sorted(d for d in ([docs] if isinstance(docs, int) else docs) if d not in drop)
+            if docs:
+                kept[term] = docs
+        data[key] = kept
+    return data
+
+
+def test_two_clean_builds_are_byte_identical(clean_builds):
+    pages = notebook_pages(clean_builds.project.docs)
+    for tag, run in clean_builds.runs.items():
+        assert run.executed == pages, f"{tag}: every notebook page executed, none came cached"
+    assert MEASURED.keys() <= pages, "MEASURED names a page that does not execute"
+
+    first, second = clean_builds.html("first"), clean_builds.html("second")
+    first_files, second_files = files_under(first), files_under(second)
+    assert any(name.endswith(".html") for name in first_files)
+
+    measured = {f"{p}.html" for p in MEASURED} | {f"_sources/{p}.ipynb" for p in MEASURED}
+    measured &= first_files.keys()
+    figures = {side: set() for side in (first, second)}
+    for side in figures:
+        for page in MEASURED:
+            figures[side] |= images_of(side / f"{page}.html")
+        for page in set(pages) - MEASURED.keys():  # a figure other pages show must match
+            figures[side] -= images_of(side / f"{page}.html")
+    assert len(figures[first]) == len(figures[second])
+    ignore = measured | figures[first] | figures[second] | {"searchindex.js"}
+
+    assert first_files.keys() - ignore == second_files.keys() - ignore
+    compared = sorted(first_files.keys() - ignore)
+    _, mismatch, errors = filecmp.cmpfiles(first, second, compared, shallow=False)
+    assert not errors
+    assert not mismatch, f"differ between two clean builds: {mismatch}"
+
+    for name in sorted(measured):
+        assert masked(first / name) == masked(second / name), f"{name} differs beyond its numbers"
+    assert search_index_without(first / "searchindex.js", set(MEASURED)) == search_index_without(
+        second / "searchindex.js", set(MEASURED)
+    )

@@ -148,3 +148,17 @@ def test_check_generator():
     assert check_generator(g) is g
     with pytest.raises(TypeError, match=r"generator must be a torch\.Generator .*got NoneType"):
         check_generator(None)
+
+
+@pytest.mark.parametrize(
+    "make", [np.full, lambda shape, v: torch.full(shape, v, dtype=torch.float64)]
+)
+def test_huge_finite_values_whose_sum_overflows_are_not_called_non_finite(make):
+    from linreg_src._validate import check_float_array
+
+    big = make((4, 1), 1e308)  # finite, but the sum overflows to inf
+    check_float_array("X", big, ndim=2)
+    with_nan = make((4, 1), 1e308)
+    with_nan[2, 0] = float("nan")
+    with pytest.raises(ValueError, match=r"X contains 1 NaN or infinite value"):
+        check_float_array("X", with_nan, ndim=2)

@@ -9,9 +9,58 @@ the figures it draws change.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-__all__ = ["show_figures_inline"]
+from linreg_src._validate import describe
+
+__all__ = ["check_figure_text", "show_figures_inline"]
+
+_CJK = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]")
+
+
+def check_figure_text(name: str, text: object) -> str:
+    """Return ``text`` if a figure can draw it: a ``str`` with no CJK characters.
+
+    No CJK font is installed where the book is built, so Chinese in a figure would come out as
+    empty boxes; figures use English or math, and the Chinese goes in the page's caption.
+
+    Parameters
+    ----------
+    name : str
+        What the text is (``"title"``, ``"label"`` ...), for the message.
+    text : object
+        The text to check.
+
+    Returns
+    -------
+    str
+        ``text``.
+
+    Raises
+    ------
+    TypeError
+        If ``text`` is not a ``str``.
+    ValueError
+        If it contains CJK characters.
+
+    Examples
+    --------
+    >>> check_figure_text("title", "loss per epoch")
+    'loss per epoch'
+    >>> check_figure_text("title", "损失")
+    Traceback (most recent call last):
+    ...
+    ValueError: title '损失' contains CJK characters, which no installed font can draw; use English or math ($...$) in figures and put Chinese in the page's caption
+    """  # noqa: E501
+    if not isinstance(text, str):
+        raise TypeError(f"{name} must be a str, got {describe(text)}")
+    if _CJK.search(text):
+        raise ValueError(
+            f"{name} {text!r} contains CJK characters, which no installed font can draw; "
+            "use English or math ($...$) in figures and put Chinese in the page's caption"
+        )
+    return text
 
 
 def show_figures_inline(shell: Any = None) -> bool:

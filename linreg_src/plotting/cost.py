@@ -16,11 +16,11 @@ Examples
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from linreg_src._validate import check_real_scalar, describe
+from linreg_src.plotting import check_figure_text
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -28,7 +28,6 @@ if TYPE_CHECKING:
 __all__ = ["plot_gradient_roofline"]
 
 ROOF_COLOR = "#555555"
-_CJK = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]")
 
 
 def _positive(name: str, value: object) -> float:
@@ -97,13 +96,7 @@ def plot_gradient_roofline(
         )
     times: dict[str, list[float]] = {}
     for label, values in seconds.items():
-        if not isinstance(label, str):
-            raise TypeError(f"labels must be str, got {describe(label)}")
-        if _CJK.search(label):
-            raise ValueError(
-                f"label {label!r} contains CJK characters, which the figure's font cannot draw; "
-                "use English in figures and put Chinese in the page's caption"
-            )
+        check_figure_text("label", label)
         values = [_positive(f"seconds[{label!r}][{i}]", v) for i, v in enumerate(values)]
         if len(values) != len(sizes):
             raise ValueError(

@@ -14,11 +14,11 @@ Examples
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from linreg_src._validate import check_real_scalar, describe
+from linreg_src.plotting import check_figure_text
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -27,19 +27,6 @@ __all__ = ["plot_loss_curves"]
 
 #: Above this many points a curve is drawn without markers (they would hide the line).
 MARKER_LIMIT = 40
-
-_CJK = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]")
-
-
-def _check_text(name: str, text: object) -> str:
-    if not isinstance(text, str):
-        raise TypeError(f"{name} must be a str, got {describe(text)}")
-    if _CJK.search(text):
-        raise ValueError(
-            f"{name} {text!r} contains CJK characters, which no installed font can draw; "
-            "use English or math ($...$) in figures and put Chinese in the page's caption"
-        )
-    return text
 
 
 def _check_curve(name: str, values: object, *, logy: bool) -> list[float]:
@@ -132,13 +119,13 @@ def plot_loss_curves(
         raise TypeError(f"logy must be True or False, got {describe(logy)}")
     if isinstance(start, bool) or not isinstance(start, int):
         raise TypeError(f"start must be an int, got {describe(start)}")
-    xlabel = _check_text("xlabel", xlabel)
-    ylabel = _check_text("ylabel", ylabel)
+    xlabel = check_figure_text("xlabel", xlabel)
+    ylabel = check_figure_text("ylabel", ylabel)
     if title is not None:
-        title = _check_text("title", title)
+        title = check_figure_text("title", title)
     checked: dict[str, list[float]] = {}
     for name, values in curves.items():
-        label = _check_text("curve label", name)
+        label = check_figure_text("curve label", name)
         checked[label] = _check_curve(label, values, logy=logy)
 
     from matplotlib.figure import Figure

@@ -17,7 +17,6 @@ Examples
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
@@ -30,6 +29,7 @@ from linreg_src._validate import (
     describe,
     require_backend,
 )
+from linreg_src.plotting import check_figure_text
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -37,19 +37,7 @@ if TYPE_CHECKING:
 
 __all__ = ["plot_fitted_lines", "plot_loss_landscape", "plot_parameter_cloud"]
 
-_CJK = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]")
 _MARKERS = ("*", "X", "P", "D", "s", "^")
-
-
-def _check_text(name: str, text: object) -> str:
-    if not isinstance(text, str):
-        raise TypeError(f"{name} must be a str, got {describe(text)}")
-    if _CJK.search(text):
-        raise ValueError(
-            f"{name} {text!r} contains CJK characters, which no installed font can draw; "
-            "use English or math ($...$) in figures and put Chinese in the page's caption"
-        )
-    return text
 
 
 def _check_mapping(name: str, value: object, *, allow_empty: bool = False) -> Mapping:
@@ -58,7 +46,7 @@ def _check_mapping(name: str, value: object, *, allow_empty: bool = False) -> Ma
     if not value and not allow_empty:
         raise ValueError(f"{name} is empty; pass at least one entry")
     for label in value:
-        _check_text(f"{name} label", label)
+        check_figure_text(f"{name} label", label)
     return value
 
 
@@ -133,7 +121,7 @@ def plot_fitted_lines(
     lines = _check_mapping("lines", lines)
     params = {label: _check_point(f"lines[{label!r}]", p) for label, p in lines.items()}
     if title is not None:
-        title = _check_text("title", title)
+        title = check_figure_text("title", title)
 
     fig, ax = _new_figure((6.4, 4.0))
     ax.scatter(xs.tolist(), ys.tolist(), s=10, color="0.55", alpha=0.8, zorder=1)
@@ -221,7 +209,7 @@ def plot_loss_landscape(
     marks = _check_mapping("marks", {} if marks is None else marks, allow_empty=True)
     points = {label: _check_point(f"marks[{label!r}]", p) for label, p in marks.items()}
     if title is not None:
-        title = _check_text("title", title)
+        title = check_figure_text("title", title)
 
     all_w = [w for ws, _ in checked_paths.values() for w in ws] + [p[0] for p in points.values()]
     all_b = [b for _, bs in checked_paths.values() for b in bs] + [p[1] for p in points.values()]
@@ -329,7 +317,7 @@ def plot_parameter_cloud(
     marks = _check_mapping("marks", {} if marks is None else marks, allow_empty=True)
     points = {label: _check_point(f"marks[{label!r}]", p) for label, p in marks.items()}
     if title is not None:
-        title = _check_text("title", title)
+        title = check_figure_text("title", title)
 
     fig, ax = _new_figure((6.4, 4.4))
     for k, (label, cloud) in enumerate(checked.items()):

@@ -20,11 +20,11 @@ Examples
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from linreg_src._validate import check_real_scalar, describe
+from linreg_src.plotting import check_figure_text
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -33,19 +33,6 @@ __all__ = ["plot_step_losses"]
 
 #: Line colours, assigned to labels in order of first appearance (same label, same colour).
 COLORS = ("#1f4e79", "#c0392b", "#27ae60", "#8e44ad")
-
-_CJK = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]")
-
-
-def _text(name: str, value: object) -> str:
-    if not isinstance(value, str):
-        raise TypeError(f"{name} must be a str, got {describe(value)}")
-    if _CJK.search(value):
-        raise ValueError(
-            f"{name} {value!r} contains CJK characters, which no installed font can draw; "
-            "use English or math ($...$) and put Chinese in the caption"
-        )
-    return value
 
 
 def _losses(where: str, values: object) -> list[float]:
@@ -101,11 +88,11 @@ def plot_step_losses(
         raise TypeError(f"panels must be a mapping of title -> curves, got {describe(panels)}")
     if not panels:
         raise ValueError("panels is empty; pass at least one panel")
-    xlabel = _text("xlabel", xlabel)
-    ylabel = _text("ylabel", ylabel)
+    xlabel = check_figure_text("xlabel", xlabel)
+    ylabel = check_figure_text("ylabel", ylabel)
     checked: dict[str, dict[str, list[float]]] = {}
     for title, curves in panels.items():
-        _text("panel title", title)
+        check_figure_text("panel title", title)
         if not isinstance(curves, Mapping):
             raise TypeError(
                 f"panels[{title!r}] must be a mapping of label -> losses, got {describe(curves)}"
@@ -113,7 +100,9 @@ def plot_step_losses(
         if not curves:
             raise ValueError(f"panels[{title!r}] is empty; a panel needs at least one curve")
         checked[title] = {
-            _text("curve label", label): _losses(f"panels[{title!r}][{label!r}]", values)
+            check_figure_text("curve label", label): _losses(
+                f"panels[{title!r}][{label!r}]", values
+            )
             for label, values in curves.items()
         }
 

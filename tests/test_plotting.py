@@ -305,3 +305,25 @@ def test_roofline_plots_times_and_achieved_bandwidth():
 def test_roofline_refuses_mismatched_lengths():
     with pytest.raises(ValueError, match="has 1 values but traffic_bytes has 2"):
         plot_gradient_roofline([1e3, 1e6], {"a": [1e-5]}, bandwidth=1e10, overhead=1e-6)
+
+
+def test_importing_plotting_lets_jupyter_show_a_bare_figure_as_png():
+    from IPython.core.interactiveshell import InteractiveShell
+    from matplotlib.figure import Figure
+
+    from linreg_src.plotting import show_figures_inline
+
+    shell = InteractiveShell.instance()
+    try:
+        assert show_figures_inline(shell) is True
+        png = shell.display_formatter.formatters["image/png"]
+        assert png.lookup_by_type(Figure) is not None
+    finally:
+        InteractiveShell.clear_instance()
+
+
+def test_show_figures_inline_outside_jupyter_does_nothing():
+    from linreg_src.plotting import show_figures_inline
+
+    assert show_figures_inline() is False
+    assert show_figures_inline(object()) is False

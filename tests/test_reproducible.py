@@ -7,9 +7,9 @@ times. Every file of the HTML output is compared byte for byte -- pages, images,
 index, the downloadable notebooks, ``_static`` and Sphinx's ``.buildinfo``.
 
 The one exception is a page listed in :data:`MEASURED`: it shows wall-clock timings taken while
-the book builds, which no two runs share. Its page and notebook must still be identical once
-every number is masked, its figures must be as many, and the search index must be identical
-once that page's entries are set aside.
+the book builds, which no two runs share. Its page and notebook must still be identical without
+their outputs and glued values (prose, code, cells), its figures must be as many, and the search
+index must be identical once that page's entries are set aside.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import re
 from pathlib import Path
 
 import pytest
+from bs4 import BeautifulSoup
 
 pytestmark = pytest.mark.slow
 
@@ -48,17 +49,28 @@ def images_of(html: Path) -> set[str]:
 
 
 def masked(path: Path) -> str:
-    """A measured page's text with its numbers and figures (file names, embedded data) masked."""
+    """A measured page without what its measurements decide: outputs, pasted values, numbers.
+
+    What stays must match exactly: the prose, the code, the headings, the cells and their order.
+    Cell outputs and glued values go (the page states verdicts such as "faster" or "within 2x"
+    that depend on the timings); remaining numbers and the blanks that align them are masked.
+    """
     text = path.read_text("utf-8")
     if path.suffix == ".ipynb":
         notebook = json.loads(text)
         for cell in notebook["cells"]:
-            for output in cell.get("outputs", []):
-                for mime in output.get("data", {}):
-                    if mime.startswith("image/"):
-                        output["data"][mime] = "#"
+            if "outputs" in cell:
+                cell["outputs"] = []
+                cell["execution_count"] = None
         text = json.dumps(notebook, indent=1, sort_keys=True)
-    return _NUMBER.sub("#", _IMAGE.sub("_images/#", text))
+    else:
+        soup = BeautifulSoup(text, "html.parser")
+        for output in soup.select(".cell_output"):
+            output.decompose()
+        for pasted in soup.select(".pasted-text, .pasted-inline"):
+            pasted.string = "#"
+        text = str(soup)
+    return re.sub(r"[ \t]+", " ", _NUMBER.sub("#", _IMAGE.sub("_images/#", text)))
 
 
 def search_index_without(path: Path, pages: set[str]) -> dict:

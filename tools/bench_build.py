@@ -227,8 +227,7 @@ def dependents(project: Path) -> dict[str, list[str]]:
     deps = _linreg_deps(project)
     result: dict[str, list[str]] = {}
     for md in sorted((project / "docs").rglob("*.md")):
-        text = md.read_text("utf-8")
-        files = {p for m in deps._CELL.finditer(text) for p in deps.dependency_files(m[2], project)}
+        files = deps.page_dependency_files(md, project)
         page = md.relative_to(project / "docs").with_suffix("").as_posix()
         for path in files:
             result.setdefault(path.relative_to(project).as_posix(), []).append(page)

@@ -57,8 +57,6 @@ _GLUE_ROLE = re.compile(r"\{glue(?::[\w-]+)?\}`([^`:]+)::")
 _GLUE_DIRECTIVE = re.compile(
     r"^[ \t]*(?:`{3,}|~{3,}|:{3,})\{glue(?::[\w-]*)?\}[ \t]+(\S+?)::", re.M
 )
-#: Deprecated: a page's code cells by regular expression. Use :func:`page_dependency_files`.
-_CELL = re.compile(r"^(`{3,}|~{3,})\{code-cell\}[^\n]*\n(.*?)^\1[ \t]*$", re.M | re.S)
 
 
 # -- what a piece of code imports ----------------------------------------------------------------

@@ -92,6 +92,21 @@ class Run:
         return self
 
 
+#: The jupytext header of an executed page (as the book's pages carry it).
+NOTEBOOK_HEADER = """---
+jupytext:
+  text_representation:
+    extension: .md
+    format_name: myst
+kernelspec:
+  display_name: Python 3
+  language: python
+  name: python3
+---
+
+"""
+
+
 class Project:
     """A copy of the project in a temporary folder, with helpers to edit and build it."""
 
@@ -158,11 +173,12 @@ class Project:
         assert count == 1, f"{relpath}: expected one match of {pattern!r}, found {count}"
         path.write_text(text, "utf-8")
 
-    def add_page(self, name: str, text: str) -> Path:
+    def add_page(self, name: str, text: str, *, notebook: bool = False) -> Path:
         """Add ``docs/<name>.md`` and list it in a hidden toctree of the index (strict builds
-        reject a page that is in no toctree)."""
+        reject a page that is in no toctree). ``notebook=True`` prepends the jupytext header
+        that makes MyST-NB execute the page's code cells."""
         path = self.docs / f"{name}.md"
-        path.write_text(text, "utf-8")
+        path.write_text((NOTEBOOK_HEADER if notebook else "") + text, "utf-8")
         index = self.docs / "index.md"
         index.write_text(
             index.read_text("utf-8").rstrip() + f"\n\n```{{toctree}}\n:hidden:\n\n{name}\n```\n",

@@ -26,21 +26,7 @@ CHAPTER = "chain_rule"
 CONTROL = "freshness_control"  # imports linreg_src.model_np, which does not import chain
 PLAIN = "freshness_plain"  # code that imports nothing from linreg_src: no fingerprint at all
 PASTE = "freshness_paste"  # no code: pastes the chapter's glued dLoss/du
-HEADER = """---
-jupytext:
-  text_representation:
-    extension: .md
-    format_name: myst
-kernelspec:
-  display_name: Python 3
-  language: python
-  name: python3
----
-"""
-CONTROL_PAGE = (
-    HEADER
-    + """
-# Freshness control
+CONTROL_PAGE = """# Freshness control
 
 ```{code-cell} ipython3
 import linreg_src.model_np
@@ -55,17 +41,12 @@ A cell tagged `raises-exception` may show an error without failing the build:
 1 / 0
 ```
 """
-)
-PLAIN_PAGE = (
-    HEADER
-    + """
-# Freshness plain
+PLAIN_PAGE = """# Freshness plain
 
 ```{code-cell} ipython3
 print("plain:", sum(range(4)))
 ```
 """
-)
 PASTE_PAGE = """# Freshness paste
 
 The gradient at the patties is {glue:text}`chain_rule.md::hand_dloss_du:g`.
@@ -112,8 +93,8 @@ def load_linreg_deps(project):
 
 def test_editing_the_package_re_executes_exactly_the_pages_that_use_it(copy_project, clean_builds):
     project = copy_project("freshness")
-    project.add_page(CONTROL, CONTROL_PAGE)
-    project.add_page(PLAIN, PLAIN_PAGE)
+    project.add_page(CONTROL, CONTROL_PAGE, notebook=True)
+    project.add_page(PLAIN, PLAIN_PAGE, notebook=True)
     project.add_page(PASTE, PASTE_PAGE)
     project.seed_cache("html", clean_builds.cache)
     deps = load_linreg_deps(project)

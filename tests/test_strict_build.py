@@ -10,18 +10,7 @@ import pytest
 
 pytestmark = pytest.mark.slow
 
-BROKEN_PAGE = """---
-jupytext:
-  text_representation:
-    extension: .md
-    format_name: myst
-kernelspec:
-  display_name: Python 3
-  language: python
-  name: python3
----
-
-# A page whose cell raises
+BROKEN_PAGE = """# A page whose cell raises
 
 ```{code-cell} ipython3
 from linreg_src.articles import ARTICLE_003
@@ -33,7 +22,7 @@ raise RuntimeError(f"deliberately broken page: {ARTICLE_003.key}")
 
 def test_a_cell_that_raises_fails_the_build_naming_the_page(copy_project, clean_builds):
     project = copy_project("strict")
-    page = project.add_page("broken_page", BROKEN_PAGE)
+    page = project.add_page("broken_page", BROKEN_PAGE, notebook=True)
     project.seed_cache("html", clean_builds.cache)
 
     run = project.sphinx("html")

@@ -16,10 +16,11 @@ gradient of its summed loss :math:`L_\mathcal B = \sum_{i\in\mathcal B}\frac12\d
 from the seed, so they follow the same trajectory -- bit for bit, in float32 and float64, because
 both evaluate the same formulas in the same order.
 
-Two of d2l's pitfalls can be switched on for demonstration: ``divide_by="nominal"`` divides the
-short last batch's gradient by the nominal ``batch_size`` (as d2l's ``sgd`` does), and
-``zero_grad=False`` forgets ``grad.zero_()``, so that every step uses the sum of all gradients
-so far.
+Three pitfalls can be switched on for demonstration: ``divide_by="nominal"`` divides the short
+last batch's gradient by the nominal ``batch_size`` (as d2l's ``sgd`` does), ``divide_by="none"``
+forgets the division altogether (the step uses the summed gradient: the learning rate grows
+``len(y)``-fold), and ``zero_grad=False`` forgets ``grad.zero_()``, so that every step uses the
+sum of all gradients so far.
 
 Examples
 --------
@@ -59,7 +60,7 @@ from linreg_src.optim import sgd, sgd_update
 __all__ = ["TrainResult", "init_params", "shuffle_generator", "train_linreg"]
 
 Grads = Literal["autograd", "hand"]
-DivideBy = Literal["actual", "nominal"]
+DivideBy = Literal["actual", "nominal", "none"]
 
 #: The minibatch shuffle is seeded with ``seed + SHUFFLE_SEED_OFFSET``, the initial ``w`` with
 #: ``seed``: two generators, so that changing ``init_std`` never changes the batches.
@@ -94,7 +95,7 @@ class TrainResult:
         Where the gradients came from: ``"autograd"`` or ``"hand"``.
     divide_by : str
         ``"actual"`` if each step divided by the batch's real size, ``"nominal"`` if by the
-        nominal ``batch_size``.
+        nominal ``batch_size``, ``"none"`` if not at all.
     zero_grad : bool
         Whether gradients were reset after each step (``False`` only to show the pitfall).
     """
@@ -294,6 +295,7 @@ def train_linreg(
     seed: int = 0,
     divide_by: DivideBy = "actual",
     zero_grad: bool = True,
+    max_steps: int | None = None,
 ) -> TrainResult:
     r"""Train :math:`\hat{\mathbf y} = \mathbf X\mathbf w + b` by minibatch SGD, as in d2l 3.2.
 
@@ -322,13 +324,16 @@ def train_linreg(
         Standard deviation of the initial weights.
     seed : int, default 0
         Seed of the initial weights and of the shuffle.
-    divide_by : {"actual", "nominal"}, default "actual"
+    divide_by : {"actual", "nominal", "none"}, default "actual"
         Divide each summed gradient by the batch's real size ``len(y)`` (the mean gradient),
-        or by the nominal ``batch_size`` as d2l's ``sgd`` does -- too small a step on a short
-        last batch.
+        by the nominal ``batch_size`` as d2l's ``sgd`` does -- too small a step on a short
+        last batch -- or not at all (the forgotten division).
     zero_grad : bool, default True
         ``False`` forgets ``grad.zero_()``: every step then uses the sum of all gradients so far
         (the hand run keeps the same running sum). For the pitfall only.
+    max_steps : int, optional
+        Stop after this many steps, even inside an epoch (whose loss is then the loss after
+        that last step); ``num_epochs`` still bounds the run.
 
     Returns
     -------
@@ -361,8 +366,10 @@ def train_linreg(
     num_epochs = int(check_positive("num_epochs", num_epochs, integer=True))
     if grads not in ("autograd", "hand"):
         raise ValueError(f'grads must be "autograd" or "hand", got {grads!r}')
-    if divide_by not in ("actual", "nominal"):
-        raise ValueError(f'divide_by must be "actual" or "nominal", got {divide_by!r}')
+    if divide_by not in ("actual", "nominal", "none"):
+        raise ValueError(f'divide_by must be "actual", "nominal" or "none", got {divide_by!r}')
+    if max_steps is not None:
+        max_steps = int(check_positive("max_steps", max_steps, integer=True))
     if not isinstance(zero_grad, bool):
         raise TypeError(f"zero_grad must be True or False, got {describe(zero_grad)}")
     features, labels = features.detach(), labels.detach()
@@ -383,8 +390,10 @@ def train_linreg(
     epoch_losses: list[float] = []
 
     for epoch in range(num_epochs):
+        if len(batch_sizes) == max_steps:
+            break
         for X, y in data_iter(batch_size, features, labels, generator=shuffle):
-            divisor = len(y) if divide_by == "actual" else batch_size
+            divisor = {"actual": len(y), "nominal": batch_size, "none": 1}[divide_by]
             if grads == "autograd":
                 _autograd_step(X, y, w, b, lr=lr, divisor=divisor, zero_grad=zero_grad)
             else:
@@ -395,6 +404,8 @@ def train_linreg(
             step_losses.append(
                 _loss_after_step(features, labels, w, b, epoch, len(batch_sizes), lr)
             )
+            if len(batch_sizes) == max_steps:
+                break
         epoch_losses.append(step_losses[-1])
 
     return TrainResult(

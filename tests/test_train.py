@@ -184,6 +184,33 @@ def test_full_batches_make_nominal_and_actual_identical(data64):
     assert torch.equal(a.w_history, n.w_history)
 
 
+def test_forgetting_the_division_steps_by_the_summed_gradient(data64):
+    X, y = data64
+    kwargs = dict(lr=0.001, batch_size=25, num_epochs=1, seed=3, grads="hand")
+    mean_run = train_linreg(X, y, **kwargs)
+    summed_run = train_linreg(X, y, divide_by="none", **kwargs)
+    X0, y0 = next(iter(data_iter(25, X, y, generator=shuffle_generator(3))))
+    w, b = summed_run.w_history[0], summed_run.b_history[0]
+    grad_w, grad_b = squared_loss_grads(X0, y0, w, b)
+    assert torch.equal(summed_run.w_history[1], w - 0.001 * grad_w)
+    assert torch.equal(summed_run.b_history[1], b - 0.001 * grad_b)
+    assert torch.equal(mean_run.w_history[1], w - 0.001 * grad_w / 25)
+    assert summed_run.divide_by == "none"
+
+
+def test_max_steps_stops_inside_an_epoch(data64):
+    X, y = data64
+    full = train_linreg(X, y, batch_size=100, num_epochs=3, grads="hand")
+    cut = train_linreg(X, y, batch_size=100, num_epochs=3, grads="hand", max_steps=15)
+    assert len(cut.step_losses) == 15 and cut.batch_sizes == (100,) * 15
+    assert cut.step_losses == full.step_losses[:15]
+    assert torch.equal(cut.w_history, full.w_history[:16])
+    # the cut epoch reports the loss after its last step; later epochs are not started
+    assert cut.epoch_losses == (full.epoch_losses[0], full.step_losses[14])
+    exact = train_linreg(X, y, batch_size=100, num_epochs=3, grads="hand", max_steps=20)
+    assert exact.epoch_losses == full.epoch_losses[:2]
+
+
 # -- forgetting grad.zero_() ----------------------------------------------------------------------
 
 
@@ -262,7 +289,9 @@ def test_init_params():
         ({"num_epochs": 0}, ValueError, "num_epochs must be a positive whole number, got 0"),
         ({"num_epochs": 2.5}, TypeError, "num_epochs must be a whole number"),
         ({"grads": "numeric"}, ValueError, 'grads must be "autograd" or "hand", got \'numeric\''),
-        ({"divide_by": "len"}, ValueError, 'divide_by must be "actual" or "nominal"'),
+        ({"divide_by": "len"}, ValueError, 'divide_by must be "actual", "nominal" or "none"'),
+        ({"max_steps": 0}, ValueError, "max_steps must be a positive whole number, got 0"),
+        ({"max_steps": 2.0}, TypeError, "max_steps must be a whole number, got float 2.0"),
         ({"zero_grad": 0}, TypeError, "zero_grad must be True or False, got int 0"),
         ({"init_std": -1.0}, ValueError, "init_std must be >= 0, got -1.0"),
         ({"init_std": float("nan")}, ValueError, "init_std must be a finite number"),

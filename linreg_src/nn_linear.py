@@ -96,6 +96,14 @@ def _check_seed(seed: object) -> int:
     return int(seed)
 
 
+def _check_seeds(seeds: object) -> list[int]:
+    if isinstance(seeds, (str, bytes)) or not isinstance(seeds, Sequence):
+        raise TypeError(f"seeds must be a sequence of integers, got {describe(seeds)}")
+    if len(seeds) == 0:
+        raise ValueError("seeds is empty; pass at least one seed")
+    return [_check_seed(s) for s in seeds]
+
+
 def _check_dtype(dtype: object) -> torch.dtype:
     if dtype not in (torch.float32, torch.float64):
         raise TypeError(f"dtype must be torch.float32 or torch.float64, got {dtype!r}")
@@ -637,11 +645,7 @@ def learned_params_over_seeds(
     >>> [round(v, 4) for v in params[0].tolist()]
     [1.3136, 1.3716]
     """
-    if isinstance(seeds, (str, bytes)) or not isinstance(seeds, Sequence):
-        raise TypeError(f"seeds must be a sequence of integers, got {describe(seeds)}")
-    if len(seeds) == 0:
-        raise ValueError("seeds is empty; pass at least one seed")
-    seeds = [_check_seed(s) for s in seeds]
+    seeds = _check_seeds(seeds)
     optimizer = _check_choice("optimizer", optimizer, ("sgd", "adam"))  # type: ignore[assignment]
     num_epochs = int(check_positive("num_epochs", num_epochs, integer=True))
     lr = float(ARTICLE_002.inputs["lr"])
@@ -663,6 +667,58 @@ def learned_params_over_seeds(
                 else:
                     adam_update(param, grad, m, v, epoch, lr=lr)
     return torch.stack([W, B], dim=1)
+
+
+def least_squares_over_seeds(seeds: Sequence[int]) -> torch.Tensor:
+    r"""Return the least-squares ``(w, b)`` of article 002's data for each seed (float64).
+
+    Each seed draws its own noise on the same inputs (:func:`article_002_setup`); the spread of
+    these answers across seeds shows how far the noise alone moves the optimum, with no
+    initialisation or training involved. One solve of
+    :math:`[\mathbf x, \mathbf 1]\boldsymbol\theta = \mathbf Y` handles all seeds, one
+    right-hand-side column each.
+
+    The solve runs on one thread. With two, the LAPACK solver PyTorch ships (Intel MKL) returned
+    answers differing in the last bit from one run to the next, even with MKL's reproducibility
+    switch (``MKL_CBWR``) set; the book's builds must give the same digits every time.
+
+    Parameters
+    ----------
+    seeds : sequence of int
+        The seeds, at least one.
+
+    Returns
+    -------
+    torch.Tensor, shape (len(seeds), 2), float64
+        Row ``k``: the least-squares ``(w, b)`` for ``seeds[k]``.
+
+    Raises
+    ------
+    TypeError
+        If ``seeds`` is not a sequence of integers.
+    ValueError
+        If it is empty, or a seed is negative or too large.
+
+    Examples
+    --------
+    >>> theta = least_squares_over_seeds([0, 1])
+    >>> theta.shape, theta.dtype
+    (torch.Size([2, 2]), torch.float64)
+    >>> [round(v, 4) for v in theta[0].tolist()]  # near the true (2, 1): only noise moves it
+    [1.9997, 1.0038]
+    """
+    seeds = _check_seeds(seeds)
+    setups = [article_002_setup(s) for s in seeds]
+    x = setups[0][0].double()  # the same linspace for every seed
+    design = torch.cat([x, torch.ones_like(x)], dim=1)  # (N, 2)
+    labels = torch.cat([y for _, y, _ in setups], dim=1).double()  # (N, S)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        solution = torch.linalg.lstsq(design, labels).solution  # (2, S)
+    finally:
+        torch.set_num_threads(threads)
+    return solution.T.contiguous()
 
 
 def mse_hessian(X: torch.Tensor) -> torch.Tensor:

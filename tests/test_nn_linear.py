@@ -21,6 +21,7 @@ from linreg_src.nn_linear import (
     gd_closed_form,
     init_linear,
     learned_params_over_seeds,
+    least_squares_over_seeds,
     linear_formula_latex,
     manual_mse_grads,
     mse_hessian,
@@ -416,6 +417,9 @@ def _setup():
         (lambda x, y, m: article_002_run(1.0), TypeError, r"seed must be a whole number"),
         (lambda x, y, m: learned_params_over_seeds([]), ValueError, r"seeds is empty"),
         (lambda x, y, m: learned_params_over_seeds(3), TypeError, r"seeds must be a sequence"),
+        (lambda x, y, m: least_squares_over_seeds([]), ValueError, r"seeds is empty"),
+        (lambda x, y, m: least_squares_over_seeds("01"), TypeError, r"seeds must be a sequence"),
+        (lambda x, y, m: least_squares_over_seeds([0, -1]), ValueError, r"seed must lie in"),
         (
             lambda x, y, m: init_linear(1, 1, generator=0),
             TypeError,
@@ -532,3 +536,22 @@ def test_figures_refuse_bad_input(call, error, match):
     x, y, _ = article_002_setup()
     with pytest.raises(error, match=match):
         call(x, y)
+
+
+def test_least_squares_over_seeds_solves_each_seed_as_least_squares_does():
+    seeds = [0, 3, 11]
+    together = least_squares_over_seeds(seeds)
+    assert together.shape == (3, 2) and together.dtype == torch.float64
+    for row, seed in zip(together, seeds, strict=True):
+        x, y, _ = article_002_setup(seed)
+        w, b = least_squares(x.double(), y.double())
+        torch.testing.assert_close(row, torch.cat([w.reshape(1), b]), rtol=0, atol=1e-12)
+
+
+def test_least_squares_over_seeds_gives_the_same_bits_every_time_and_keeps_the_threads():
+    threads = torch.get_num_threads()
+    seeds = list(range(300))
+    first = least_squares_over_seeds(seeds)
+    for _ in range(3):
+        assert torch.equal(least_squares_over_seeds(seeds), first)
+    assert torch.get_num_threads() == threads

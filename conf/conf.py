@@ -43,6 +43,7 @@ extensions = [
     "sphinx_exercise",
     "cjk_breaks",
     "linreg_deps",
+    "linreg_parallel",  # conf/_ext: pages execute in parallel kernels, ahead of reading
     "linreg_reproducible",  # conf/_ext: a page's printed text does not depend on flush timing
 ]
 linreg_src_root = str(ROOT)
@@ -71,6 +72,13 @@ nb_execution_raise_on_error = True  # a failing cell fails the build, naming the
 nb_execution_show_tb = True
 nb_merge_streams = True
 nb_execution_excludepatterns: list[str] = []
+# linreg_parallel (conf/_ext): kernels at a time ("auto": usable CPUs + 1; 0: MyST-NB runs each
+# page itself, one after another). Kernels are forked from a process that has imported torch;
+# LINREG_FORK_KERNELS=0 (or -D linreg_fork_kernels=0) starts each from scratch instead.
+linreg_execution_workers = os.environ.get("LINREG_EXECUTION_WORKERS", "auto")
+linreg_fork_kernels = os.environ.get("LINREG_FORK_KERNELS", "1")
+# Started first when no earlier timing is cached (a cold build): the pages that take longest.
+linreg_execute_first = ["cost"]
 
 # cjk_breaks (conf/_ext) removes the space a source line break leaves between two Chinese
 # characters, keeping the spaces around Latin words, numbers and math.

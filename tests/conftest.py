@@ -48,7 +48,9 @@ def site_dir() -> Path:
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _NOTEBOOK_LOG = re.compile(
-    r"^(?P<path>\S+?\.(?:md|ipynb)): (?P<what>Executing notebook|Using cached notebook)", re.M
+    r"^(?P<path>\S+?\.(?:md|ipynb)): "
+    r"(?P<what>Executing notebook(?P<ahead> ahead of reading)?|Using cached notebook)",
+    re.M,
 )
 
 
@@ -74,13 +76,19 @@ class Run:
             .with_suffix("")
             .as_posix()
             for m in _NOTEBOOK_LOG.finditer(self.output)
-            if m["what"] == what
+            if m["what"].startswith(what)
         }
 
     @property
     def executed(self) -> set[str]:
-        """Pages whose notebook ran in a kernel (MyST-NB logs "Executing notebook")."""
+        """Pages whose notebook ran in a kernel ("Executing notebook": MyST-NB while reading the
+        page, or conf/_ext/linreg_parallel.py ahead of reading)."""
         return self._pages("Executing notebook")
+
+    @property
+    def executed_ahead(self) -> set[str]:
+        """Pages linreg_parallel executed before Sphinx read them."""
+        return self._pages("Executing notebook ahead of reading")
 
     @property
     def cached(self) -> set[str]:

@@ -6,6 +6,10 @@ doctrees, executed notebooks and output folder, so every page executes in a fres
 times. Every file of the HTML output is compared byte for byte -- pages, images, the search
 index, the downloadable notebooks, ``_static`` and Sphinx's ``.buildinfo``.
 
+The kernels that execute the pages are forked from one process that imported torch already
+(``conf/_ext/linreg_forkserver.py``); a third build with kernels started from scratch, one page
+after another as MyST-NB alone would run them, must give the same site again.
+
 The one exception is a page listed in :data:`MEASURED`: it shows wall-clock timings taken while
 the book builds, which no two runs share. Its page and notebook must still be identical without
 their outputs and glued values (prose, code, cells), its figures must be as many, and the search
@@ -93,9 +97,24 @@ def test_two_clean_builds_are_byte_identical(clean_builds):
     pages = notebook_pages(clean_builds.project.docs)
     for tag, run in clean_builds.runs.items():
         assert run.executed == pages, f"{tag}: every notebook page executed, none came cached"
+        assert run.executed_ahead == pages, f"{tag}: MyST-NB had to execute a page itself"
     assert MEASURED.keys() <= pages, "MEASURED names a page that does not execute"
+    assert_same_site(clean_builds.html("first"), clean_builds.html("second"), pages)
 
-    first, second = clean_builds.html("first"), clean_builds.html("second")
+
+def test_kernels_started_from_scratch_give_the_same_site(clean_builds):
+    project = clean_builds.project
+    run = project.sphinx(
+        "scratch", "html", "-D", "linreg_fork_kernels=0", "-D", "linreg_execution_workers=0"
+    ).check()
+    pages = notebook_pages(project.docs)
+    assert run.executed == pages, "every notebook page executed, none came cached"
+    assert not run.executed_ahead, "MyST-NB ran each page itself"
+    assert_same_site(clean_builds.html("first"), project.build_dir("scratch") / "html", pages)
+
+
+def assert_same_site(first: Path, second: Path, pages: set[str]) -> None:
+    """The two HTML folders are byte-identical but for the :data:`MEASURED` pages' numbers."""
     first_files, second_files = files_under(first), files_under(second)
     assert any(name.endswith(".html") for name in first_files)
 
@@ -114,7 +133,7 @@ def test_two_clean_builds_are_byte_identical(clean_builds):
     compared = sorted(first_files.keys() - ignore)
     _, mismatch, errors = filecmp.cmpfiles(first, second, compared, shallow=False)
     assert not errors
-    assert not mismatch, f"differ between two clean builds: {mismatch}"
+    assert not mismatch, f"{first.parent.name} and {second.parent.name} differ: {mismatch}"
 
     for name in sorted(measured):
         assert masked(first / name) == masked(second / name), f"{name} differs beyond its numbers"

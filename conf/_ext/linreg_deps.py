@@ -268,25 +268,25 @@ def page_dependency_files(path: str | Path, root: str | Path) -> list[Path]:
     return dependency_files(code_cells(read_notebook(path, path.read_text("utf-8"))), Path(root))
 
 
-def _on_source_read(app: Sphinx, docname: str, source: list[str]) -> None:
-    env = app.env
-    text = source[0]
-    page = Path(env.doc2path(docname))
-    notebook = read_notebook(page, text, env.myst_config, env.mystnb_config)
-    root = _root(app.config)
+def fingerprinted_source(
+    page: str | Path, text: str, root: str | Path, md_config=None, nb_config=None
+) -> tuple[str, list[Path]]:
+    """The page's text as the build parses it, and the ``linreg_src`` files it depends on.
+
+    If the page is a notebook whose code imports ``linreg_src``, the text gains a hidden code cell
+    carrying a digest of those files (see the module docstring); otherwise it is returned as is.
+    Only ``.md`` and ``.ipynb`` pages can carry the cell; any other page is returned unchanged
+    (with its dependencies). This is what ``source-read`` does to every page; ``linreg_parallel``
+    calls it to build, ahead of reading, the very notebook MyST-NB will look up in its cache.
+    """
+    page, root = Path(page), Path(root)
+    notebook = read_notebook(page, text, md_config, nb_config)
     deps = dependency_files(code_cells(notebook), root)
     if not deps:
-        return  # nothing from linreg_src runs here: the page's outputs cannot change with it
-    for dep in deps:
-        env.note_dependency(dep)
+        return text, []  # nothing from linreg_src runs here: its outputs cannot change with it
     line = f"{MARKER} {fingerprint(deps, root)}"
-    logger.debug(
-        "[linreg_deps] %s depends on %s",
-        docname,
-        ", ".join(p.relative_to(root).as_posix() for p in deps),
-    )
     if page.suffix == ".md":
-        source[0] = (
+        text = (
             f"{text.rstrip()}\n\n```{{code-cell}} ipython3\n:tags: [remove-cell]\n\n{line}\n```\n"
         )
     elif page.suffix == ".ipynb":  # add the cell to the JSON, keeping it a valid notebook
@@ -301,14 +301,32 @@ def _on_source_read(app: Sphinx, docname: str, source: list[str]) -> None:
                 "source": line,
             }
         )
-        source[0] = json.dumps(data, ensure_ascii=False, indent=1)
-    else:
+        text = json.dumps(data, ensure_ascii=False, indent=1)
+    return text, deps
+
+
+def _on_source_read(app: Sphinx, docname: str, source: list[str]) -> None:
+    env = app.env
+    root = _root(app.config)
+    page = Path(env.doc2path(docname))
+    text, deps = fingerprinted_source(page, source[0], root, env.myst_config, env.mystnb_config)
+    if not deps:
+        return
+    for dep in deps:
+        env.note_dependency(dep)
+    logger.debug(
+        "[linreg_deps] %s depends on %s",
+        docname,
+        ", ".join(p.relative_to(root).as_posix() for p in deps),
+    )
+    if page.suffix not in {".md", ".ipynb"}:
         logger.warning(
             "[linreg_deps] cannot add the linreg_src fingerprint to a %s notebook; "
             "edits to linreg_src would not re-execute it",
             page.suffix,
             location=docname,
         )
+    source[0] = text
 
 
 def glue_sources(text: str) -> set[str]:

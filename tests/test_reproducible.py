@@ -52,6 +52,21 @@ def images_of(html: Path) -> set[str]:
     return set(_IMAGE.findall(html.read_text("utf-8")))
 
 
+def glued_markdown(html: Path) -> list[str]:
+    """The Markdown values a page pastes inline (``{glue:md}``), rendered as the page shows them.
+
+    MyST-NB writes them into the page with no element around them, so they are found by text:
+    MyST-NB keeps each page's glued values in ``<build>/jupyter_execute/<page>.glue.json``.
+    """
+    from markdown_it import MarkdownIt
+
+    glue = json.loads(
+        (html.parent.parent / "jupyter_execute" / f"{html.stem}.glue.json").read_text()
+    )
+    values = [v["data"]["text/markdown"] for v in glue.values() if "text/markdown" in v["data"]]
+    return [MarkdownIt().renderInline(v) for v in values]
+
+
 def masked(path: Path) -> str:
     """A measured page without what its measurements decide: outputs, pasted values, numbers.
 
@@ -60,6 +75,10 @@ def masked(path: Path) -> str:
     that depend on the timings); remaining numbers and the blanks that align them are masked.
     """
     text = path.read_text("utf-8")
+    if path.suffix == ".html":
+        for value in glued_markdown(path):
+            assert value in text, f"{path.name}: cannot find the glued {value!r} to mask it"
+            text = text.replace(value, "#")
     if path.suffix == ".ipynb":
         notebook = json.loads(text)
         for cell in notebook["cells"]:

@@ -38,6 +38,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from jupyter_client.provisioning import LocalProvisioner
+
 #: Imported once by the server and shared by every kernel it forks: the heavy modules pages import
 #: from site-packages. Never ``linreg_src`` (kernels must read its files fresh), and not ipykernel,
 #: whose settings take their defaults from the kernel's environment when it is imported.
@@ -245,36 +247,22 @@ def launcher_arguments(cmd: list[str]) -> list[str] | None:
     return list(cmd[3:]) if same else None
 
 
-def provisioner_class():
-    """:class:`ForkedKernelProvisioner`, defined on first use (jupyter_client is imported late)."""
-    global ForkedKernelProvisioner
-    if "ForkedKernelProvisioner" in globals():
-        return ForkedKernelProvisioner
-    from jupyter_client.provisioning import LocalProvisioner
+class ForkedKernelProvisioner(LocalProvisioner):
+    """Launch through :attr:`server` when the command allows it, else as jupyter_client does."""
 
-    class ForkedKernelProvisioner(LocalProvisioner):  # type: ignore[no-redef]
-        """Launch through :attr:`server` when the command allows it, else as jupyter_client does."""
+    server: ForkServer | None = None
 
-        server: ForkServer | None = None
-
-        async def launch_kernel(self, cmd: list[str], **kwargs: Any):
-            argv = launcher_arguments(cmd)
-            env = dict(kwargs.get("env") or os.environ)
-            if (
-                self.server is None
-                or argv is None
-                or env.get("PYTHONHASHSEED") != self.server.hashseed
-            ):
-                return await super().launch_kernel(cmd, **kwargs)
-            cwd = str(kwargs.get("cwd") or os.getcwd())
-            self.process = ForkedKernel(self.server.fork(argv, env, cwd))
-            self.pid = self.process.pid
-            self.pgid = None  # signal the kernel itself; its group is its own anyway
-            self.cwd = cwd
-            return self.connection_info
-
-    globals()["ForkedKernelProvisioner"] = ForkedKernelProvisioner
-    return ForkedKernelProvisioner
+    async def launch_kernel(self, cmd: list[str], **kwargs: Any):
+        argv = launcher_arguments(cmd)
+        env = dict(kwargs.get("env") or os.environ)
+        if self.server is None or argv is None or env.get("PYTHONHASHSEED") != self.server.hashseed:
+            return await super().launch_kernel(cmd, **kwargs)
+        cwd = str(kwargs.get("cwd") or os.getcwd())
+        self.process = ForkedKernel(self.server.fork(argv, env, cwd))
+        self.pid = self.process.pid
+        self.pgid = None  # signal the kernel itself; its group is its own anyway
+        self.cwd = cwd
+        return self.connection_info
 
 
 if __name__ == "__main__":

@@ -209,7 +209,7 @@ def _kernel_manager(job: Job, server: linreg_forkserver.ForkServer):
     name = job.notebook.metadata.get("kernelspec", {}).get("name")
     km = AsyncKernelManager(kernel_name=name) if name else AsyncKernelManager()
     km.kernel_id = str(uuid.uuid4())
-    provisioner = linreg_forkserver.provisioner_class()(
+    provisioner = linreg_forkserver.ForkedKernelProvisioner(
         kernel_id=km.kernel_id, kernel_spec=km.kernel_spec, parent=km
     )
     provisioner.server = server

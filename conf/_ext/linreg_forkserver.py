@@ -1,7 +1,8 @@
 """Start the pages' Jupyter kernels by forking one process that has already imported torch.
 
 Every executed page gets a kernel of its own, and a fresh kernel spends most of its start-up
-importing torch (about 0.7 s of CPU here) and ipykernel -- on every page, for the same modules.
+importing torch (about 0.7 s of CPU here), NumPy and matplotlib -- on every page, the same
+modules.
 This module pays for those imports once per build: a small server process imports them, then
 forks one child per kernel. The child is an ordinary ipykernel (``IPKernelApp``), started with
 the very arguments, environment, working directory and ``sys.path`` that jupyter_client would

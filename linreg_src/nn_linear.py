@@ -674,13 +674,20 @@ def least_squares_over_seeds(seeds: Sequence[int]) -> torch.Tensor:
 
     Each seed draws its own noise on the same inputs (:func:`article_002_setup`); the spread of
     these answers across seeds shows how far the noise alone moves the optimum, with no
-    initialisation or training involved. One solve of
-    :math:`[\mathbf x, \mathbf 1]\boldsymbol\theta = \mathbf Y` handles all seeds, one
-    right-hand-side column each.
+    initialisation or training involved.
 
-    The solve runs on one thread. With two, the LAPACK solver PyTorch ships (Intel MKL) returned
-    answers differing in the last bit from one run to the next, even with MKL's reproducibility
-    switch (``MKL_CBWR``) set; the book's builds must give the same digits every time.
+    With one feature the normal equations have a closed form, applied to all seeds at once
+    (one column of :math:`\mathbf Y` per seed):
+
+    .. math::
+
+        w = \frac{\sum_i (x_i - \bar x)(y_i - \bar y)}{\sum_i (x_i - \bar x)^2},
+        \qquad b = \bar y - w\,\bar x.
+
+    It agrees with :func:`linreg_src.lstsq.least_squares` to float64 rounding, and unlike the
+    LAPACK solver PyTorch ships (Intel MKL) it gives the same bits on every call: MKL's
+    ``torch.linalg.lstsq`` changed the last bit from call to call here, with one thread or two,
+    and the book's builds must print the same digits every time.
 
     Parameters
     ----------
@@ -709,16 +716,12 @@ def least_squares_over_seeds(seeds: Sequence[int]) -> torch.Tensor:
     """
     seeds = _check_seeds(seeds)
     setups = [article_002_setup(s) for s in seeds]
-    x = setups[0][0].double()  # the same linspace for every seed
-    design = torch.cat([x, torch.ones_like(x)], dim=1)  # (N, 2)
-    labels = torch.cat([y for _, y, _ in setups], dim=1).double()  # (N, S)
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        solution = torch.linalg.lstsq(design, labels).solution  # (2, S)
-    finally:
-        torch.set_num_threads(threads)
-    return solution.T.contiguous()
+    x = setups[0][0].double()  # (N, 1), the same linspace for every seed
+    Y = torch.cat([y for _, y, _ in setups], dim=1).double()  # (N, S)
+    x_c = x - x.mean()
+    w = (x_c * (Y - Y.mean(dim=0))).sum(dim=0) / (x_c * x_c).sum()
+    b = Y.mean(dim=0) - w * x.mean()
+    return torch.stack([w, b], dim=1)
 
 
 def mse_hessian(X: torch.Tensor) -> torch.Tensor:

@@ -604,6 +604,16 @@ def article_002_run(
     )
 
 
+def _article_002_columns(seeds: list[int]) -> tuple[torch.Tensor, torch.Tensor, list[nn.Linear]]:
+    """Article 002's inputs ``x`` (N, 1), every seed's labels as columns ``Y`` (N, S), and modules.
+
+    The inputs are the same linspace for every seed; only the noise and the module differ.
+    """
+    setups = [article_002_setup(s) for s in seeds]
+    Y = torch.cat([y for _, y, _ in setups], dim=1)
+    return setups[0][0], Y, [m for _, _, m in setups]
+
+
 def learned_params_over_seeds(
     seeds: Sequence[int],
     *,
@@ -650,12 +660,10 @@ def learned_params_over_seeds(
     num_epochs = int(check_positive("num_epochs", num_epochs, integer=True))
     lr = float(ARTICLE_002.inputs["lr"])
 
-    setups = [article_002_setup(s) for s in seeds]
-    x = setups[0][0]  # the same linspace for every seed
-    Y = torch.cat([y for _, y, _ in setups], dim=1)  # (N, S)
+    x, Y, modules = _article_002_columns(seeds)
     with torch.no_grad():
-        W = torch.cat([m.weight.reshape(1) for _, _, m in setups])  # (S,)
-        B = torch.cat([m.bias.reshape(1) for _, _, m in setups])  # (S,)
+        W = torch.cat([m.weight.reshape(1) for m in modules])  # (S,)
+        B = torch.cat([m.bias.reshape(1) for m in modules])  # (S,)
         state = [(torch.zeros_like(W), torch.zeros_like(W)) for _ in range(2)]
         n = x.shape[0]
         for epoch in range(1, num_epochs + 1):
@@ -714,10 +722,8 @@ def least_squares_over_seeds(seeds: Sequence[int]) -> torch.Tensor:
     >>> [round(v, 4) for v in theta[0].tolist()]  # near the true (2, 1): only noise moves it
     [1.9997, 1.0038]
     """
-    seeds = _check_seeds(seeds)
-    setups = [article_002_setup(s) for s in seeds]
-    x = setups[0][0].double()  # (N, 1), the same linspace for every seed
-    Y = torch.cat([y for _, y, _ in setups], dim=1).double()  # (N, S)
+    x, Y, _ = _article_002_columns(_check_seeds(seeds))
+    x, Y = x.double(), Y.double()
     x_c = x - x.mean()
     w = (x_c * (Y - Y.mean(dim=0))).sum(dim=0) / (x_c * x_c).sum()
     b = Y.mean(dim=0) - w * x.mean()

@@ -20,6 +20,8 @@ from sphinx.util.fileutil import copy_asset, copy_asset_file
 CONF_DIR = Path(__file__).resolve().parent
 ROOT = CONF_DIR.parent
 sys.path.insert(0, str(CONF_DIR / "_ext"))
+import notation  # noqa: E402  (conf/_ext/notation.py)
+
 sys.path.insert(
     0, str(ROOT)
 )  # linreg_src importable for autodoc and doctest even when not installed
@@ -121,18 +123,8 @@ MATHJAX_ES5 = Path(_mathjax_spec.origin).parent / "static" / "mathjax" / "es5"
 MATHJAX_FILES = ("tex-chtml.js", "input", "output", "ui", "a11y", "sre", "adaptors")
 mathjax_path = "mathjax/tex-chtml.js"  # relative: served from _static/mathjax/
 
-#: The book's notation, defined here and nowhere else. Pages write $\mX\vw$, $\vyhat$, ...
-NOTATION_MACROS: dict[str, str | list[str | int]] = {
-    "mX": r"\mathbf{X}",  # design matrix (batch of inputs), one row per example
-    "vx": r"\mathbf{x}",  # one example's features
-    "vw": r"\mathbf{w}",  # weights
-    "vy": r"\mathbf{y}",  # labels
-    "vyhat": r"\hat{\mathbf{y}}",  # predictions
-    "yhat": r"\hat{y}",  # one prediction
-    "vdelta": r"\boldsymbol{\delta}",  # error terms, delta = yhat - y
-    "R": r"\mathbb{R}",
-    "pd": [r"\frac{\partial #1}{\partial #2}", 2],  # \pd{L}{w}
-}
+#: The book's notation, defined once in conf/_ext/notation.py (also for the PDF and notebooks).
+NOTATION_MACROS = notation.MACROS
 mathjax3_config = {
     "tex": {
         "macros": NOTATION_MACROS,

@@ -73,6 +73,8 @@ nb_execution_timeout = 300
 nb_execution_raise_on_error = True  # a failing cell fails the build, naming the page
 nb_execution_show_tb = True
 nb_merge_streams = True
+# Markdown outputs (linreg_src.show: tables, {glue:md} numbers) are MyST: tables and $math$.
+nb_render_markdown_format = "myst"
 nb_execution_excludepatterns: list[str] = []
 # linreg_parallel (conf/_ext): kernels at a time ("auto": usable CPUs + 1; 0: MyST-NB runs each
 # page itself, one after another). Kernels are forked from a process that has imported torch;

@@ -42,13 +42,11 @@ from linreg_src.articles import (
     ARTICLE_004,
     Article,
     as_tensor,
-    recover_delta_004,
-    recover_initial_w_001,
-    rounds_to,
 )
 from linreg_src.chain import factory_backward, factory_forward
 from linreg_src.grad import squared_loss_grads
 from linreg_src.loss import squared_loss
+from linreg_src.recover import recover_delta_004, recover_initial_w_001, rounds_to
 
 __all__ = [
     "Reproduction",

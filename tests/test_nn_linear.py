@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from torch import nn
 
-from linreg_src.articles import ARTICLE_002, rounds_to
+from linreg_src.articles import ARTICLE_002
 from linreg_src.grad import mse_loss_grads
 from linreg_src.lstsq import least_squares
 from linreg_src.nn_linear import (
@@ -28,6 +28,7 @@ from linreg_src.nn_linear import (
     train_linear_module,
 )
 from linreg_src.plotting.fit import plot_fitted_lines, plot_loss_landscape, plot_parameter_cloud
+from linreg_src.recover import rounds_to
 
 PUBLISHED = ARTICLE_002.published
 values = st.floats(min_value=-100, max_value=100, allow_nan=False, allow_infinity=False)

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 import torch
 
 from linreg_src._validate import check_column_pair, describe, require_backend
-from linreg_src.articles import delta_bounds
+from linreg_src.recover import delta_bounds
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -202,7 +202,7 @@ def plot_feasible_delta(
 
     - the square allowed by the printed predictions (:math:`\pm h` around
       :math:`\hat y - y`, :math:`h = \frac12 10^{-\text{decimals}}`), with its centre;
-    - the much smaller box allowed by the printed losses (:func:`linreg_src.articles.delta_bounds`);
+    - the much smaller box allowed by the printed losses (:func:`linreg_src.recover.delta_bounds`);
     - for each printed gradient component :math:`g_j`, the two lines
       :math:`x^{(1)}_j\delta^{(1)} + x^{(2)}_j\delta^{(2)} = g_j \pm h` bounding the strip it
       allows, and (right panel, zoomed on the loss box) the part of the box inside every strip.

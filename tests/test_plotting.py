@@ -9,7 +9,7 @@ from matplotlib.figure import Figure
 
 from linreg_src.articles import ARTICLE_003, ARTICLE_004, as_tensor
 from linreg_src.chain import factory_backward, factory_forward
-from linreg_src.check import FDSweep
+from linreg_src.finite_diff import FDSweep
 from linreg_src.plotting.cost import plot_gradient_roofline
 from linreg_src.plotting.curves import MARKER_LIMIT, plot_loss_curves
 from linreg_src.plotting.fd_error import DTYPE_COLORS, plot_fd_error

@@ -1,7 +1,7 @@
 r"""The error of central finite differences against the step, in float32 and float64 (log-log).
 
-Each panel shows, for one loss, the relative error of :func:`linreg_src.check.central_difference`
-measured by :func:`linreg_src.check.fd_error_sweep` for a range of steps :math:`h`, one curve per
+Each panel shows, for one loss, the relative error of :func:`linreg_src.finite_diff.central_difference`
+measured by :func:`linreg_src.finite_diff.fd_error_sweep` for a range of steps :math:`h`, one curve per
 precision; a dotted line of slope -1 is the rounding error predicted *before* measuring,
 :math:`\varepsilon\lvert L\rvert/(h\max\lvert g\rvert)`, and a vertical dashed line marks the
 balanced step :math:`h = \varepsilon^{1/3}`.
@@ -9,7 +9,7 @@ balanced step :math:`h = \varepsilon^{1/3}`.
 Examples
 --------
 >>> import torch
->>> from linreg_src.check import fd_error_sweep
+>>> from linreg_src.finite_diff import fd_error_sweep
 >>> x = torch.tensor([0.5], dtype=torch.float64)
 >>> sweep = fd_error_sweep(lambda x: torch.exp(x).sum(), (x,), (torch.exp(x),), [1e-2, 1e-5])
 >>> fig = plot_fd_error({"exp": [sweep]})
@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from linreg_src.check import FDSweep
+from linreg_src.finite_diff import FDSweep
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -49,7 +49,7 @@ def plot_fd_error(panels: Mapping[str, Sequence[FDSweep]]) -> Figure:
     Raises
     ------
     TypeError
-        If a panel does not hold :class:`~linreg_src.check.FDSweep` records.
+        If a panel does not hold :class:`~linreg_src.finite_diff.FDSweep` records.
     ValueError
         If ``panels`` or a panel is empty.
     """

@@ -1,28 +1,13 @@
 """Recompute every number the five articles publish, and say how each one was obtained.
 
-Each :class:`Reproduction` row holds the published number, the live one and a status:
+A row's status is ``"match"`` (recomputed independently, equal at the printed precision),
+``"determines input"`` (the number was used to recover an unprinted draw, so it matches by
+construction and is no evidence), ``"not reproducible"`` (it depends on draws neither printed
+nor recoverable; no row today) or ``"mismatch"``, which fails the comparison page's build.
 
-``"match"``
-    recomputed independently and equal at the article's printed precision;
-``"determines input"``
-    the printed number was *used* to recover a random draw the article never printed (001's
-    weight gradients determine its initial ``w``; 004's losses determine ``delta``); its live value
-    matches by construction, so it is not evidence -- the other rows of that article are;
-``"not reproducible"``
-    the number depends on random draws that neither were printed nor can be recovered from what
-    was printed; the live value is the book's own seeded run (no row has this status today:
-    article 002's learned parameters, long thought unreproducible, come back exactly from
-    ``torch.manual_seed(0)``, see :func:`linreg_src.nn_linear.article_002_run`);
-``"mismatch"``
-    a recomputed value that disagrees -- the comparison page fails the build on any such row.
-
-Examples
---------
 >>> rows = reproduce_all()
->>> sorted({r.status for r in rows})
-['determines input', 'match']
->>> [r.live_text for r in rows if r.quantity == "b.grad"]
-['-40.9567']
+>>> sorted({r.status for r in rows}), [r.live_text for r in rows if r.quantity == "b.grad"]
+(['determines input', 'match'], ['-40.9567'])
 """
 
 from __future__ import annotations
@@ -61,25 +46,7 @@ Status = Literal["match", "determines input", "not reproducible", "mismatch"]
 
 @dataclass(frozen=True)
 class Reproduction:
-    """One published number next to its live value.
-
-    Attributes
-    ----------
-    article : str
-        The article's key, ``"000"`` … ``"004"``.
-    quantity : str
-        What the number is, in the article's notation (e.g. ``"w.grad[1]"``).
-    published : float
-        As printed.
-    live : float
-        As computed during this build.
-    decimals : int
-        The article's printed precision.
-    status : {"match", "determines input", "not reproducible", "mismatch"}
-        See the module docstring.
-    note : str
-        How the live value was obtained, where that needs saying.
-    """
+    """One published number of an article, named in its notation, next to its live value."""
 
     article: str
     quantity: str
@@ -206,15 +173,8 @@ _PRODUCERS: tuple[Callable[[], list[Reproduction]], ...] = (
 
 
 def reproduce_all() -> tuple[Reproduction, ...]:
-    """Recompute every published number of the articles, in article order.
+    """Recompute every published number of the articles, one row each, in article order.
 
-    Returns
-    -------
-    tuple of Reproduction
-        One row per published number.
-
-    Examples
-    --------
     >>> [r.live_text for r in reproduce_all() if r.article == "003"]
     ['6.0', '12.0', '4.0', '24.0', '16.0']
     """
@@ -222,20 +182,8 @@ def reproduce_all() -> tuple[Reproduction, ...]:
 
 
 def check_reproductions(rows: tuple[Reproduction, ...]) -> None:
-    """Raise if any row is a mismatch, naming each one.
+    """Raise an AssertionError listing every mismatching row with its published and live value.
 
-    Parameters
-    ----------
-    rows : tuple of Reproduction
-        From :func:`reproduce_all`.
-
-    Raises
-    ------
-    AssertionError
-        Listing every mismatching number with its published and live values.
-
-    Examples
-    --------
     >>> check_reproductions(reproduce_all())
     >>> bad = Reproduction("003", "grad_w", 16.0, 15.0, 1, "mismatch")
     >>> check_reproductions((bad,))
@@ -261,20 +209,8 @@ _STATUS_ZH = {
 
 
 def render_html_table(rows: tuple[Reproduction, ...]) -> str:
-    """Render the rows as an HTML table for the book's comparison page.
+    """Render the rows as the comparison page's HTML ``<table>``, statuses in Chinese.
 
-    Parameters
-    ----------
-    rows : tuple of Reproduction
-        From :func:`reproduce_all`.
-
-    Returns
-    -------
-    str
-        A ``<table>`` with one row per published number and the status in Chinese.
-
-    Examples
-    --------
     >>> html = render_html_table(reproduce_all())
     >>> html.count("<tr") == len(reproduce_all()) + 1
     True

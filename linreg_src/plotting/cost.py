@@ -45,42 +45,12 @@ def plot_gradient_roofline(
     overhead: float,
     cache_at: float | None = None,
 ) -> Figure:
-    r"""Draw measured step times, and the bytes per second they achieve, against bytes moved.
+    r"""Draw step times, and the bytes per second they achieve, against bytes moved per step.
 
-    Left: seconds per step, with the bound :math:`\max(t_0, B/\beta)`. Right: achieved
-    bytes per second :math:`B/t`, with the roofline :math:`\min(B/t_0, \beta)`. Both axes are
-    logarithmic. Labels are in English (captions carry the Chinese).
+    Left: seconds per step under the bound :math:`\max(t_0, B/\beta)`; right: :math:`B/t` under
+    the roofline :math:`\min(B/t_0, \beta)`, with ``bandwidth`` :math:`\beta` and ``overhead``
+    :math:`t_0`; ``cache_at`` marks where X fills the largest cache.
 
-    Parameters
-    ----------
-    traffic_bytes : Sequence[float]
-        Bytes :math:`B` each step moves, one per problem size, increasing (e.g.
-        :attr:`linreg_src.timing.GradientTraffic.total_bytes`).
-    seconds : Mapping[str, Sequence[float]]
-        Method label (English) -> seconds per step at each size.
-    bandwidth : float
-        Measured memory bandwidth :math:`\beta` in bytes per second.
-    overhead : float
-        Fixed cost :math:`t_0` of one call in seconds.
-    cache_at : float, optional
-        The :math:`B` at which ``X`` just fills the largest cache; drawn as a dotted vertical
-        line (to its left the data can stay in the cache from one step to the next).
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        The figure with two axes.
-
-    Raises
-    ------
-    ValueError
-        If a sequence's length differs from ``traffic_bytes``, a value is not positive, or a
-        label contains CJK characters.
-    TypeError
-        If ``seconds`` is not a mapping of labels to sequences of numbers.
-
-    Examples
-    --------
     >>> fig = plot_gradient_roofline([1e3, 1e9], {"a": [1e-6, 1e-1]}, bandwidth=1e10,
     ...                              overhead=1e-6, cache_at=7.2e7)
     >>> line = next(ln for ln in fig.axes[1].get_lines() if ln.get_label() == "a")

@@ -1,7 +1,7 @@
 r"""The error of central finite differences against the step, in float32 and float64 (log-log).
 
-Each panel shows, for one loss, the relative error of :func:`linreg_src.finite_diff.central_difference`
-measured by :func:`linreg_src.finite_diff.fd_error_sweep` for a range of steps :math:`h`, one curve per
+Each panel shows, for one loss, the relative error of central differences measured by
+:func:`linreg_src.finite_diff.fd_error_sweep` over a range of steps :math:`h`, one curve per
 precision; a dotted line of slope -1 is the rounding error predicted *before* measuring,
 :math:`\varepsilon\lvert L\rvert/(h\max\lvert g\rvert)`, and a vertical dashed line marks the
 balanced step :math:`h = \varepsilon^{1/3}`.
@@ -34,24 +34,9 @@ DTYPE_COLORS = {"float32": "#c0392b", "float64": "#1f4e79"}
 
 
 def plot_fd_error(panels: Mapping[str, Sequence[FDSweep]]) -> Figure:
-    r"""Plot finite-difference error against step: a panel per loss (stacked), a curve per dtype.
+    """Plot finite-difference error against step: a panel per loss (stacked), a curve per dtype.
 
-    Parameters
-    ----------
-    panels : collections.abc.Mapping of str to list of FDSweep
-        Panel title (math or English: the figure has no CJK font) to the sweeps it shows.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        The figure (not shown), white background.
-
-    Raises
-    ------
-    TypeError
-        If a panel does not hold :class:`~linreg_src.finite_diff.FDSweep` records.
-    ValueError
-        If ``panels`` or a panel is empty.
+    ``panels`` maps a title (no CJK) to its :class:`~linreg_src.finite_diff.FDSweep` records.
     """
     if not isinstance(panels, Mapping) or not panels:
         raise ValueError("panels must be a non-empty mapping of titles to lists of FDSweep")

@@ -17,7 +17,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import torch
@@ -70,6 +70,23 @@ def _check_data(x: object, y: object) -> tuple[torch.Tensor, torch.Tensor]:
     return x.detach().double().flatten(), y.detach().double().flatten()  # type: ignore[union-attr]
 
 
+def _mark(
+    ax: Axes, points: Mapping[str, tuple[float, float]], *, size: float, face: Callable[[int], str]
+) -> None:
+    """Mark each named point (w, b) with a black-edged marker, the k-th filled ``face(k)``."""
+    for k, (label, (w, b)) in enumerate(points.items()):
+        ax.plot(
+            w,
+            b,
+            _MARKERS[k % len(_MARKERS)],
+            color="black",
+            markersize=size,
+            markerfacecolor=face(k),
+            label=label,
+            linestyle="none",
+        )
+
+
 def _new_figure(size: tuple[float, float]) -> tuple[Figure, Axes]:
     from matplotlib.figure import Figure
 
@@ -86,32 +103,8 @@ def plot_fitted_lines(
     *,
     title: str | None = None,
 ) -> Figure:
-    r"""Scatter the data and draw each line :math:`\hat y = wx + b` across its x range.
+    r"""Scatter x, y (N, 1) and draw each line :math:`\hat y = wx + b` of ``lines`` (label: w, b).
 
-    Parameters
-    ----------
-    x, y : torch.Tensor, shape (N, 1)
-        The data.
-    lines : Mapping[str, tuple of float]
-        Legend label -> ``(w, b)``; labels in English or math, no Chinese.
-    title : str, optional
-        Title above the axes.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        One axes: the points (not in the legend) and one line per entry, in order.
-
-    Raises
-    ------
-    TypeError
-        On non-tensor data, a non-mapping ``lines`` or non-numeric parameters.
-    ValueError
-        On mismatched data shapes, empty ``lines`` or CJK text.
-
-    Examples
-    --------
-    >>> import torch
     >>> x = torch.linspace(0, 1, 3).unsqueeze(1)
     >>> fig = plot_fitted_lines(x, x, {"a": (1.0, 0.0), "b": (0.5, 0.2)})
     >>> [[float(v) for v in line.get_ydata()] for line in fig.axes[0].get_lines()]
@@ -152,39 +145,12 @@ def plot_loss_landscape(
     marks: Mapping[str, tuple[float, float]] | None = None,
     title: str | None = None,
 ) -> Figure:
-    r"""Contours of :math:`L(w, b) - L^*` (MSE above its minimum) with optimisation paths.
+    """Draw contours of the MSE :math:`L(w, b) - L^*` over x, y (N, 1), with optimisation paths.
 
-    The levels are spaced by factors of 2 (log scale) and the axes share one scale, so the
-    ellipses show the surface's true shape: their axes follow the Hessian's eigenvectors, and the
-    long axis is the direction in which gradient descent is slow. A path is drawn as a line
-    through its iterates, its start as a hollow circle and its end as a filled dot.
+    ``paths`` maps a label to the iterates ``(weights, biases)``; ``marks`` a label to one point
+    ``(w, b)``. Levels are factors of 2 apart and the axes share one scale, so the ellipses show the
+    surface's true shape: the long axis is where gradient descent is slow.
 
-    Parameters
-    ----------
-    x, y : torch.Tensor, shape (N, 1)
-        The data defining :math:`L(w, b) = \frac1N\sum_i(wx_i + b - y_i)^2`.
-    paths : Mapping[str, tuple of sequences]
-        Label -> ``(weights, biases)``: the iterates, e.g. ``(run.weights, run.biases)``.
-    marks : Mapping[str, tuple of float], optional
-        Label -> ``(w, b)`` of single points to mark (the least-squares solution ...).
-    title : str, optional
-        Title above the axes.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        One axes with the contours, the paths and the marks; the view covers all of them.
-
-    Raises
-    ------
-    TypeError
-        On wrong argument types.
-    ValueError
-        On mismatched data, empty or unequal-length paths, NaN/inf, or CJK text.
-
-    Examples
-    --------
-    >>> import torch
     >>> x = torch.linspace(0, 1, 10).unsqueeze(1)
     >>> fig = plot_loss_landscape(x, 2 * x + 1, {"gd": ([0.0, 1.0, 1.5], [0.0, 1.2, 1.1])})
     >>> fig.axes[0].get_xlabel(), fig.axes[0].get_ylabel()
@@ -246,17 +212,7 @@ def plot_loss_landscape(
         ax.plot(ws, bs, color=color, linewidth=1.5, marker=".", markersize=4, label=label)
         ax.plot(ws[0], bs[0], "o", color=color, markerfacecolor="white", markersize=8)
         ax.plot(ws[-1], bs[-1], "o", color=color, markersize=7)
-    for k, (label, (w, b)) in enumerate(points.items()):
-        ax.plot(
-            w,
-            b,
-            _MARKERS[k % len(_MARKERS)],
-            color="black",
-            markersize=11,
-            markerfacecolor="gold" if k == 0 else "white",
-            label=label,
-            linestyle="none",
-        )
+    _mark(ax, points, size=11, face=lambda k: "gold" if k == 0 else "white")
     ax.set_aspect("equal", adjustable="datalim")
     ax.set_xlabel("$w$")
     ax.set_ylabel("$b$")
@@ -272,32 +228,8 @@ def plot_parameter_cloud(
     marks: Mapping[str, tuple[float, float]] | None = None,
     title: str | None = None,
 ) -> Figure:
-    r"""Scatter many learned :math:`(w, b)` pairs, one cloud per label, and mark named points.
+    """Scatter many learned :math:`(w, b)`, a cloud (S, 2) per label, and mark named points on top.
 
-    Parameters
-    ----------
-    clouds : Mapping[str, torch.Tensor]
-        Label -> tensor of shape (S, 2), row ``k`` one learned ``(w, b)``.
-    marks : Mapping[str, tuple of float], optional
-        Label -> ``(w, b)`` drawn as large markers on top.
-    title : str, optional
-        Title above the axes.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        One axes, :math:`w` horizontal, :math:`b` vertical, equal scales.
-
-    Raises
-    ------
-    TypeError
-        On wrong argument types or non-float clouds.
-    ValueError
-        On clouds of the wrong shape, NaN/inf, empty mappings or CJK text.
-
-    Examples
-    --------
-    >>> import torch
     >>> fig = plot_parameter_cloud({"sgd": torch.tensor([[1.0, 1.2], [1.5, 1.0]])},
     ...                            marks={"true": (2.0, 1.0)})
     >>> len(fig.axes[0].collections), [l.get_label() for l in fig.axes[0].get_lines()]
@@ -330,17 +262,7 @@ def plot_parameter_cloud(
             label=f"{label} ({len(cloud)} runs)",
             linewidths=0,
         )
-    for k, (label, (w, b)) in enumerate(points.items()):
-        ax.plot(
-            w,
-            b,
-            _MARKERS[k % len(_MARKERS)],
-            color="black",
-            markersize=12,
-            markerfacecolor=("gold", "white", "tomato", "skyblue")[k % 4],
-            label=label,
-            linestyle="none",
-        )
+    _mark(ax, points, size=12, face=lambda k: ("gold", "white", "tomato", "skyblue")[k % 4])
     ax.set_aspect("equal", adjustable="datalim")
     ax.set_xlabel("$w$")
     ax.set_ylabel("$b$")

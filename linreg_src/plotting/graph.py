@@ -1,13 +1,4 @@
-"""Computation-graph figures: the chain-rule factory with forward values and backward gradients.
-
-Examples
---------
->>> from linreg_src.chain import factory_backward, factory_forward
->>> fwd = factory_forward(w=3.0, v=2.0, x=2.0, target=10.0)
->>> fig = plot_factory_graph(fwd, factory_backward(fwd))
->>> type(fig).__name__
-'Figure'
-"""
+"""Computation-graph figures: the chain-rule factory with forward values and backward gradients."""
 
 from __future__ import annotations
 
@@ -29,28 +20,15 @@ def _fmt(value: float) -> str:
 
 
 def plot_factory_graph(fwd: FactoryForward, grads: FactoryGradients) -> Figure:
-    """Draw the factory's computation graph with forward values and backward gradients.
+    """Draw the factory's graph: forward values (blue) left to right, gradients (red) back.
 
-    Forward values (blue) flow left to right along the top; gradients (red) flow right to left
-    underneath, each written as *upstream × local = result*, so the reuse of the upstream
-    gradient is visible.
+    Each gradient is written as *upstream × local = result*, so the reuse of the upstream gradient
+    shows.
 
-    Parameters
-    ----------
-    fwd : FactoryForward
-        Forward values from :func:`linreg_src.chain.factory_forward`.
-    grads : FactoryGradients
-        Gradients from :func:`linreg_src.chain.factory_backward`.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        The figure (not shown).
-
-    Raises
-    ------
-    TypeError
-        If the arguments are not the factory's forward and gradient records.
+    >>> from linreg_src.chain import factory_backward, factory_forward
+    >>> fwd = factory_forward(w=3.0, v=2.0, x=2.0, target=10.0)
+    >>> len(plot_factory_graph(fwd, factory_backward(fwd)).axes[0].texts)
+    21
     """
     if not isinstance(fwd, FactoryForward) or not isinstance(grads, FactoryGradients):
         raise TypeError(

@@ -59,36 +59,12 @@ def _check_matrix(where: str, spec: object) -> Matrix:
 def plot_matmul_shapes(
     products: Sequence[Sequence[Matrix]], *, highlight: tuple[int, int] | None = (0, 0)
 ) -> Figure:
-    r"""Draw matrix products :math:`A B = C` as grids of cells, one product per row.
+    r"""Draw matrix products :math:`AB = C` as grids of cells, one product per row.
 
-    Each matrix is a grid of unit squares, labelled with its name and its shape underneath, so
-    the rule "(m, n)(n, p) = (m, p)" is visible. With ``highlight = (i, j)`` row *i* of
-    :math:`A`, column *j* of :math:`B` and cell *(i, j)* of :math:`C` are shaded: that row and
-    that column make that one number.
+    Each matrix is a ``(label, rows, cols)`` triple (TeX label, no CJK; sizes 1 to 40), drawn with
+    its shape underneath; ``highlight = (i, j)`` shades row *i* of :math:`A`, column *j* of
+    :math:`B` and the cell of :math:`C` they make.
 
-    Parameters
-    ----------
-    products : sequence of [A, B, C]
-        Each matrix a ``(label, rows, cols)`` triple; ``label`` is TeX without dollar signs
-        (no CJK characters: no font draws them). Sizes 1 to 40.
-    highlight : tuple of int or None, default (0, 0)
-        The cell of every result to shade, with the row and column that make it.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        The figure (not shown).
-
-    Raises
-    ------
-    TypeError
-        If a product is not three ``(label, rows, cols)`` triples.
-    ValueError
-        If the shapes do not multiply (inner sizes differ, or :math:`C` is not
-        (rows of A, cols of B)), ``products`` is empty, or ``highlight`` lies outside a result.
-
-    Examples
-    --------
     >>> fig = plot_matmul_shapes(
     ...     [[("X^\\top", 3, 2), ("\\delta", 2, 1), ("g", 3, 1)],
     ...      [("\\delta^\\top", 1, 2), ("X", 2, 3), ("g^\\top", 1, 3)]], highlight=(0, 0))
@@ -195,45 +171,13 @@ def plot_feasible_delta(
     *,
     decimals: int,
 ) -> Figure:
-    r"""Draw where two error terms can lie, given rounded printed results.
+    r"""Draw where two error terms :math:`\delta^{(1)}, \delta^{(2)}` can lie, given the printout.
 
-    In the plane of :math:`(\delta^{(1)}, \delta^{(2)})`, relative to the point
-    :math:`\delta = -\sqrt{2l}` computed from the printed losses taken at face value:
+    Left, the square the printed predictions allow (:math:`\pm h`,
+    :math:`h = \frac12 10^{-\text{decimals}}`) with the much smaller box of the printed losses
+    (:func:`linreg_src.recover.delta_bounds`); right, a zoom on that box with the part inside every
+    printed gradient's strip. X (2, d); y, y_hat, losses (2, 1); grad_w (d, 1).
 
-    - the square allowed by the printed predictions (:math:`\pm h` around
-      :math:`\hat y - y`, :math:`h = \frac12 10^{-\text{decimals}}`), with its centre;
-    - the much smaller box allowed by the printed losses (:func:`linreg_src.recover.delta_bounds`);
-    - for each printed gradient component :math:`g_j`, the two lines
-      :math:`x^{(1)}_j\delta^{(1)} + x^{(2)}_j\delta^{(2)} = g_j \pm h` bounding the strip it
-      allows, and (right panel, zoomed on the loss box) the part of the box inside every strip.
-
-    Parameters
-    ----------
-    X : torch.Tensor, shape (2, d)
-        The two examples' features.
-    y : torch.Tensor, shape (2, 1)
-        Labels.
-    y_hat, losses : torch.Tensor, shape (2, 1)
-        Printed predictions and per-example losses.
-    grad_w : torch.Tensor, shape (d, 1)
-        Printed weight gradient.
-    decimals : int
-        Decimals of the printed numbers.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        Two panels: the prediction square, and a zoom on the loss box.
-
-    Raises
-    ------
-    ValueError
-        If there are not exactly two examples, or shapes do not fit together.
-    TypeError
-        On non-float data or NumPy arrays.
-
-    Examples
-    --------
     >>> from linreg_src.articles import ARTICLE_004, as_tensor
     >>> p = ARTICLE_004.published
     >>> fig = plot_feasible_delta(as_tensor(ARTICLE_004.inputs["X_2d"]), as_tensor(p["y_2d"]),

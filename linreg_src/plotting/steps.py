@@ -53,33 +53,8 @@ def plot_step_losses(
     xlabel: str = "step",
     ylabel: str = "loss",
 ) -> Figure:
-    """Draw one log-scale panel per setting; point ``k`` of a curve is the loss after ``k`` steps.
+    """Draw one log-scale panel per setting, title -> (label -> losses after 0, 1, 2 ... steps).
 
-    Parameters
-    ----------
-    panels : Mapping[str, Mapping[str, Sequence[float]]]
-        Panel title -> (legend label -> losses, the first one before any step). Titles and
-        labels are drawn in the figure: English or math, no Chinese.
-    xlabel, ylabel : str
-        Axis labels.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        One axes per panel, side by side, each with its own y range (a diverging run spans
-        many orders of magnitude); the line data are exactly the given losses.
-
-    Raises
-    ------
-    TypeError
-        If ``panels`` is not a mapping of mappings of sequences of real numbers, or a title or
-        label is not a str.
-    ValueError
-        If a mapping or curve is empty, a loss is NaN, infinite or not positive, or a text
-        contains CJK characters.
-
-    Examples
-    --------
     >>> fig = plot_step_losses({"a": {"x": [3.0, 2.0]}})
     >>> fig.axes[0].get_lines()[0].get_xydata().tolist()
     [[0.0, 3.0], [1.0, 2.0]]

@@ -38,12 +38,30 @@ __all__ = [
     "GradientMismatchError",
     "HandLinregLoss",
     "assert_gradients_agree",
+    "check_loss",
     "compare_gradients",
     "gradcheck_hand_formula",
 ]
 
 Loss = Literal["squared", "mse"]
 Reduction = Literal["sum", "mean"]
+
+
+def check_loss(loss: Any, reduction: Any) -> None:
+    """Refuse a loss not ``"squared"`` or ``"mse"``, or a reduction not ``"sum"`` or ``"mean"``.
+
+    >>> check_loss("squared", "mse")
+    Traceback (most recent call last):
+    ...
+    ValueError: reduction must be "sum" or "mean", got 'mse'
+    """
+    if loss not in ("squared", "mse"):
+        raise ValueError(
+            'loss must be "squared" (½(y_hat - y)², d2l) or "mse" ((y_hat - y)², nn.MSELoss), '
+            f"got {loss!r}"
+        )
+    if reduction not in ("sum", "mean"):
+        raise ValueError(f'reduction must be "sum" or "mean", got {reduction!r}')
 
 
 class GradientMismatchError(AssertionError):
@@ -336,10 +354,4 @@ def _check_gradcheck_args(X: Any, y: Any, w: Any, b: Any, loss: Any, reduction: 
             f"gradcheck needs float64 tensors (its finite differences are too coarse in "
             f"{X.dtype}); convert with .double()"
         )
-    if loss not in ("squared", "mse"):
-        raise ValueError(
-            'loss must be "squared" (½(y_hat - y)², d2l) or "mse" ((y_hat - y)², nn.MSELoss), '
-            f"got {loss!r}"
-        )
-    if reduction not in ("sum", "mean"):
-        raise ValueError(f'reduction must be "sum" or "mean", got {reduction!r}')
+    check_loss(loss, reduction)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 import sympy as sp
 import torch
@@ -29,6 +29,7 @@ from linreg_src._validate import (
     check_positive,
     require_backend,
 )
+from linreg_src.check import Loss, Reduction, check_loss
 
 __all__ = [
     "LinregSymbols",
@@ -42,9 +43,6 @@ __all__ = [
     "symbolic_gradient",
     "symbolic_loss",
 ]
-
-Loss = Literal["squared", "mse"]
-Reduction = Literal["sum", "mean"]
 
 #: Largest batch the symbolic functions accept: expressions grow with N·d and SymPy slows down.
 MAX_N, MAX_D = 30, 8
@@ -113,7 +111,7 @@ def symbolic_loss(
     (b + w_{1}*x^{(1)}_{1} - y^{(1)})**2/2
     """
     _check_symbols(sym)
-    _check_loss(loss, reduction)
+    check_loss(loss, reduction)
     r = sym.residual()
     if loss == "mse":
         total = sp.Add(*(r[i] ** 2 for i in range(sym.n)))
@@ -148,7 +146,7 @@ def gradient_in_delta(
     (Matrix([[\delta^{(1)}*x^{(1)}_{1} + \delta^{(2)}*x^{(2)}_{1}]]), \delta^{(1)} + \delta^{(2)})
     """
     _check_symbols(sym)
-    _check_loss(loss, reduction)
+    check_loss(loss, reduction)
     params = [*sym.w, sym.b]
     funcs = [sp.Function(sym.delta[i].name, real=True)(*params) for i in range(sym.n)]
     if loss == "mse":
@@ -182,7 +180,7 @@ def matrix_form(
     \delta^{(1)} + \delta^{(2)}
     """
     _check_symbols(sym)
-    _check_loss(loss, reduction)
+    check_loss(loss, reduction)
     delta = sym.delta if in_delta else sym.residual()
     c = sp.Rational(2 if loss == "mse" else 1, sym.n if reduction == "mean" else 1)
     return c * (sym.X.T * delta), c * sp.Add(*delta)
@@ -391,16 +389,6 @@ def _check_size(n: Any, d: Any) -> tuple[int, int]:
             f"got n={n}, d={d}; the formulas it confirms do not depend on the size"
         )
     return n, d
-
-
-def _check_loss(loss: Any, reduction: Any) -> None:
-    if loss not in ("squared", "mse"):
-        raise ValueError(
-            'loss must be "squared" (½(y_hat - y)², d2l) or "mse" ((y_hat - y)², nn.MSELoss), '
-            f"got {loss!r}"
-        )
-    if reduction not in ("sum", "mean"):
-        raise ValueError(f'reduction must be "sum" or "mean", got {reduction!r}')
 
 
 def _check_symbols(sym: Any) -> None:

@@ -227,7 +227,11 @@ class HandLinregLoss(torch.autograd.Function):
 
     @staticmethod
     def backward(ctx: Any, grad_output: torch.Tensor) -> tuple[Any, ...]:  # type: ignore[override]
-        r"""Return ``grad_output`` times the hand gradients :math:`c\,\mathbf X^\top\boldsymbol\delta` and :math:`c\sum_i\delta^{(i)}`."""  # noqa: E501
+        r"""Return ``grad_output`` times the hand gradients of ``w`` and ``b``.
+
+        :math:`c\,\mathbf X^\top\boldsymbol\delta` and :math:`c\sum_i\delta^{(i)}`, with
+        :math:`c = 1` (``"sum"``) or :math:`1/N` (``"mean"``), doubled for ``"mse"``.
+        """
         X, y, w, b = ctx.saved_tensors
         grad_w, grad_b = squared_loss_grads(X, y, w, b, reduction=ctx.reduction)
         if ctx.loss == "mse":  # (y_hat - y)² is twice ½(y_hat - y)²

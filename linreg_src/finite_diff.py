@@ -73,7 +73,7 @@ def central_difference(
     >>> round(ga.item(), 6), round(gb.item(), 6)
     (12.0, 9.0)
     """
-    base, rel = _setup(f, params, eps, allow_float32)  # contiguous float64 copies, relative step
+    base, rel = _setup(f, params, eps, allow_float32)  # contiguous copies, relative step
     grads = []
     with torch.no_grad():
         for index, p in enumerate(base):

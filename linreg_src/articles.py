@@ -191,5 +191,17 @@ def as_tensor(values: Any, *, dtype: torch.dtype = torch.float64) -> torch.Tenso
     >>> as_tensor((1.0, 2.0)).shape, as_tensor(ARTICLE_001.inputs["X"]).shape
     (torch.Size([2, 1]), torch.Size([10, 2]))
     """
-    t = torch.tensor(values, dtype=dtype)
+    t = _checked_tensor(values, dtype)
     return t.reshape(-1, 1) if t.ndim == 1 else t
+
+
+def _checked_tensor(values: Any, dtype: torch.dtype) -> torch.Tensor:
+    try:
+        t = torch.tensor(values, dtype=dtype)
+    except (TypeError, ValueError, RuntimeError) as exc:
+        raise TypeError(f"values must be a number or (nested) tuples of numbers: {exc}") from None
+    if not t.dtype.is_floating_point or not bool(torch.isfinite(t).all()):
+        raise ValueError(
+            f"values must be finite numbers that {t.dtype} holds (a float dtype), got {values!r}"
+        )
+    return t

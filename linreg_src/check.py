@@ -353,6 +353,8 @@ def _check_gradcheck_args(X: Any, y: Any, w: Any, b: Any, loss: Any, reduction: 
     check_linreg_args(X, w, b)
     with torch.no_grad():
         check_column_pair(X @ w + b, y, names=("X @ w + b", "y"))
+        if not bool(torch.isfinite(((X @ w + b - y) ** 2).sum())):
+            raise ValueError(f"X, y, w and b are too large: the loss overflows {X.dtype}")
     if X.dtype != torch.float64:
         raise TypeError(
             f"gradcheck needs float64 tensors (its finite differences are too coarse in "

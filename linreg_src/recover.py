@@ -314,4 +314,6 @@ def _check_decimals(decimals: Any) -> int:
         raise TypeError(f"decimals must be a whole number, got {describe(decimals)}")
     if decimals < 0:
         raise ValueError(f"decimals must be >= 0, got {decimals}")
+    if decimals > 20:
+        raise ValueError(f"decimals must be at most 20 (a float holds 17 digits), got {decimals}")
     return decimals

@@ -44,3 +44,18 @@ def test_as_tensor_makes_columns_and_matrices():
     assert as_tensor(((1.0, 2.0),)).shape == (1, 2)
     assert as_tensor(3.0).shape == ()
     assert as_tensor((1.0,), dtype=torch.float32).dtype == torch.float32
+
+
+@pytest.mark.parametrize(
+    ("values", "dtype"),
+    [((1e39,), torch.float32), ((float("nan"),), torch.float64), ((1,), torch.int64)],
+)
+def test_as_tensor_refuses_what_the_dtype_cannot_hold_finitely(values, dtype):
+    with pytest.raises(ValueError, match="values must be finite numbers"):
+        as_tensor(values, dtype=dtype)
+
+
+@pytest.mark.parametrize("values", ["abc", ((1.0, 2.0), (3.0,)), None])
+def test_as_tensor_refuses_what_is_not_numbers(values):
+    with pytest.raises(TypeError, match="values must be a number or"):
+        as_tensor(values)

@@ -159,3 +159,9 @@ def test_pairs_are_comparisons_of_two_methods_of_the_same_type():
 def test_an_overflowing_difference_is_refused_naming_the_methods():
     with pytest.raises(ValueError, match=r"results\['a'\] and results\['b'\] differ on w"):
         compare_gradients({"a": (1e308,), "b": (-1e308,)}, param_names=("w",))
+
+
+def test_gradcheck_refuses_a_loss_that_overflows_naming_the_arguments():
+    X, y, w, b = _batch()
+    with pytest.raises(ValueError, match="X, y, w and b are too large: the loss overflows"):
+        gradcheck_hand_formula(X * 1e200, y, w * 1e100, b)

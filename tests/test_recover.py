@@ -496,6 +496,7 @@ def test_module_exports_what_the_book_uses():
     ("args", "error", "match"),
     [
         ((1.0, 1.0, -1), ValueError, "decimals must be >= 0"),
+        ((1.0, 1.0, 10**30), ValueError, "decimals must be at most 20"),
         ((1.0, 1.0, 2.0), TypeError, "decimals must be a whole number"),
         ((math.nan, 1.0, 4), ValueError, "value must be a finite number"),
         ((1.0, math.inf, 4), ValueError, "published must be a finite number"),

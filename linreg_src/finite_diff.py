@@ -115,10 +115,10 @@ class FDSweep:
         2.3283064365386963e-10
         """
         h = float(check_positive("step", step))
-        estimate = self.machine_eps * abs(self.loss_value) / (h * self.grad_scale)
-        if not math.isfinite(estimate):
+        numerator, denominator = self.machine_eps * abs(self.loss_value), h * self.grad_scale
+        if not denominator or not math.isfinite(numerator / denominator):
             raise ValueError(f"step={h:g} is too small: the estimate overflows float64")
-        return estimate
+        return numerator / denominator
 
     @property
     def best(self) -> tuple[float, float]:

@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from linreg_src._validate import check_real_scalar, describe
-from linreg_src.plotting import check_figure_text
+from linreg_src.plotting import check_figure_text, check_plot_number
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -34,7 +34,7 @@ def _positive(name: str, value: object) -> float:
     result = check_real_scalar(name, value)
     if result <= 0:
         raise ValueError(f"{name} must be positive, got {result}")
-    return result
+    return check_plot_number(name, result, log=True, limit=1e30)  # its ratios stay drawable
 
 
 def plot_gradient_roofline(

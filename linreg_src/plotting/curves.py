@@ -17,8 +17,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from linreg_src._validate import check_real_scalar, describe
-from linreg_src.plotting import check_figure_text
+from linreg_src._validate import describe
+from linreg_src.plotting import check_figure_text, check_plot_number
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -42,7 +42,7 @@ def _check_curve(name: str, values: object, *, logy: bool) -> list[float]:
     if len(values) == 0:  # type: ignore[arg-type]
         raise ValueError(f"curves[{name!r}] is empty; a curve needs at least one value")
     points = [
-        check_real_scalar(f"curves[{name!r}][{i}]", v)
+        check_plot_number(f"curves[{name!r}][{i}]", v)
         for i, v in enumerate(values)  # type: ignore[call-overload]
     ]
     if logy:
@@ -52,6 +52,8 @@ def _check_curve(name: str, values: object, *, logy: bool) -> list[float]:
                 f"curves[{name!r}][{bad[0]}] is {points[bad[0]]}, but a log-scale axis needs "
                 "positive values; pass logy=False"
             )
+        for i, v in enumerate(points):
+            check_plot_number(f"curves[{name!r}][{i}]", v, log=True)
     return points
 
 

@@ -23,6 +23,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from linreg_src.finite_diff import FDSweep
+from linreg_src.plotting import check_plot_number
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -49,6 +50,12 @@ def plot_fd_error(panels: Mapping[str, Sequence[FDSweep]]) -> Figure:
                     f"panel {title!r} must hold FDSweep records (fd_error_sweep's result), "
                     f"got {type(sweep).__name__}"
                 )
+            where = f"panels[{title!r}]"
+            check_plot_number(f"{where} machine_eps", sweep.machine_eps, log=True)
+            for i, (h, e) in enumerate(zip(sweep.steps, sweep.errors, strict=True)):
+                check_plot_number(f"{where} steps[{i}]", h, log=True)
+                if e == e and e != 0:
+                    check_plot_number(f"{where} errors[{i}]", e, log=True)
     from matplotlib.figure import Figure
 
     rows = len(panels)  # stacked, so that each panel gets the page's full width

@@ -25,11 +25,10 @@ import torch
 from linreg_src._validate import (
     check_column_pair,
     check_float_array,
-    check_real_scalar,
     describe,
     require_backend,
 )
-from linreg_src.plotting import check_figure_text
+from linreg_src.plotting import PLOT_LIMIT, check_figure_text, check_plot_number
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -50,24 +49,36 @@ def _check_mapping(name: str, value: object, *, allow_empty: bool = False) -> Ma
     return value
 
 
-def _check_point(name: str, point: object) -> tuple[float, float]:
+#: The loss landscape squares its data on a float32 grid: it draws magnitudes up to 1e30.
+LANDSCAPE_LIMIT = 1e30
+
+
+def _check_point(name: str, point: object, limit: float = PLOT_LIMIT) -> tuple[float, float]:
     if isinstance(point, (str, bytes)) or not isinstance(point, Sequence) or len(point) != 2:
         raise TypeError(f"{name} must be a pair (w, b) of numbers, got {describe(point)}")
-    return check_real_scalar(f"{name}[0]", point[0]), check_real_scalar(f"{name}[1]", point[1])
+    w = check_plot_number(f"{name}[0]", point[0], limit=limit)
+    return w, check_plot_number(f"{name}[1]", point[1], limit=limit)
 
 
-def _check_series(name: str, values: object) -> list[float]:
+def _check_series(name: str, values: object, limit: float) -> list[float]:
     if isinstance(values, (str, bytes)) or not hasattr(values, "__len__"):
         raise TypeError(f"{name} must be a sequence of numbers, got {describe(values)}")
     if len(values) == 0:  # type: ignore[arg-type]
         raise ValueError(f"{name} is empty")
-    return [check_real_scalar(f"{name}[{i}]", v) for i, v in enumerate(values)]  # type: ignore[call-overload]
+    return [check_plot_number(f"{name}[{i}]", v, limit=limit) for i, v in enumerate(values)]  # type: ignore[call-overload]
 
 
-def _check_data(x: object, y: object) -> tuple[torch.Tensor, torch.Tensor]:
+def _within(name: str, t: torch.Tensor, limit: float) -> torch.Tensor:
+    check_plot_number(f"{name}'s largest magnitude", float(t.detach().abs().max()), limit=limit)
+    return t.detach().double()
+
+
+def _check_data(
+    x: object, y: object, limit: float = PLOT_LIMIT
+) -> tuple[torch.Tensor, torch.Tensor]:
     require_backend("torch", "plotting", x=x, y=y)
     check_column_pair(x, y, names=("x", "y"))
-    return x.detach().double().flatten(), y.detach().double().flatten()  # type: ignore[union-attr]
+    return _within("x", x, limit).flatten(), _within("y", y, limit).flatten()  # type: ignore[arg-type]
 
 
 def _mark(
@@ -156,7 +167,7 @@ def plot_loss_landscape(
     >>> fig.axes[0].get_xlabel(), fig.axes[0].get_ylabel()
     ('$w$', '$b$')
     """
-    xs, ys = _check_data(x, y)
+    xs, ys = _check_data(x, y, LANDSCAPE_LIMIT)
     paths = _check_mapping("paths", paths)
     checked_paths: dict[str, tuple[list[float], list[float]]] = {}
     for label, pair in paths.items():
@@ -164,8 +175,8 @@ def plot_loss_landscape(
             raise TypeError(
                 f"paths[{label!r}] must be a pair (weights, biases), got {describe(pair)}"
             )
-        ws = _check_series(f"paths[{label!r}][0]", pair[0])
-        bs = _check_series(f"paths[{label!r}][1]", pair[1])
+        ws = _check_series(f"paths[{label!r}][0]", pair[0], LANDSCAPE_LIMIT)
+        bs = _check_series(f"paths[{label!r}][1]", pair[1], LANDSCAPE_LIMIT)
         if len(ws) != len(bs):
             raise ValueError(
                 f"paths[{label!r}] has {len(ws)} weights but {len(bs)} biases; "
@@ -173,7 +184,9 @@ def plot_loss_landscape(
             )
         checked_paths[label] = (ws, bs)
     marks = _check_mapping("marks", {} if marks is None else marks, allow_empty=True)
-    points = {label: _check_point(f"marks[{label!r}]", p) for label, p in marks.items()}
+    points = {
+        label: _check_point(f"marks[{label!r}]", p, LANDSCAPE_LIMIT) for label, p in marks.items()
+    }
     if title is not None:
         title = check_figure_text("title", title)
 
@@ -245,7 +258,7 @@ def plot_parameter_cloud(
                 f"clouds[{label!r}] must have shape (S, 2), one (w, b) per row, "
                 f"got {tuple(cloud.shape)}"
             )
-        checked[label] = cloud.detach().double()
+        checked[label] = _within(f"clouds[{label!r}]", cloud, PLOT_LIMIT)
     marks = _check_mapping("marks", {} if marks is None else marks, allow_empty=True)
     points = {label: _check_point(f"marks[{label!r}]", p) for label, p in marks.items()}
     if title is not None:

@@ -23,8 +23,8 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from linreg_src._validate import check_real_scalar, describe
-from linreg_src.plotting import check_figure_text
+from linreg_src._validate import describe
+from linreg_src.plotting import check_figure_text, check_plot_number
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -40,10 +40,11 @@ def _losses(where: str, values: object) -> list[float]:
         raise TypeError(f"{where} must be a sequence of numbers, got {describe(values)}")
     if len(values) == 0:
         raise ValueError(f"{where} is empty; a curve needs at least one loss")
-    points = [check_real_scalar(f"{where}[{k}]", v) for k, v in enumerate(values)]
+    points = [check_plot_number(f"{where}[{k}]", v) for k, v in enumerate(values)]
     for k, v in enumerate(points):
         if v <= 0:
             raise ValueError(f"{where}[{k}] is {v}, but the log-scale axis needs positive losses")
+        check_plot_number(f"{where}[{k}]", v, log=True)
     return points
 
 

@@ -121,9 +121,14 @@ def factory_backward(fwd: FactoryForward) -> FactoryGradients:
     dy_dv = fwd.u
     dy_du = fwd.v
     du_dw = fwd.x
-    dloss_du = dloss_dy * dy_du
     return FactoryGradients(
-        dloss_dy, dy_dv, dy_du, dloss_du, du_dw, grad_v=dloss_dy * dy_dv, grad_w=dloss_du * du_dw
+        dloss_dy=dloss_dy,
+        dy_dv=dy_dv,
+        dy_du=dy_du,
+        dloss_du=dloss_dy * dy_du,
+        du_dw=du_dw,
+        grad_v=dloss_dy * dy_dv,
+        grad_w=(dloss_dy * dy_du) * du_dw,
     )
 
 

@@ -109,7 +109,7 @@ def _article_001() -> list[Reproduction]:
 
 
 def _article_002() -> list[Reproduction]:
-    from linreg_src.nn_linear import ARTICLE_002_SEED, article_002_run
+    from linreg_src.article_002 import ARTICLE_002_SEED, article_002_run
 
     pub = ARTICLE_002.published
     rows: list[Reproduction] = []

@@ -23,9 +23,9 @@ from urllib.parse import unquote, urlsplit
 import pytest
 from bs4 import BeautifulSoup
 
+from linreg_src.article_002 import ARTICLE_002_SEED, article_002_setup
 from linreg_src.articles import ARTICLE_000, ARTICLE_001, ARTICLE_003, ARTICLE_004
-from linreg_src.nn_linear import ARTICLE_002_SEED, article_002_setup
-from linreg_src.timing import gradient_traffic
+from linreg_src.traffic import gradient_traffic
 
 pytestmark = pytest.mark.site
 

@@ -131,7 +131,7 @@ ARTICLE_002 = Article(
     ),
     # Learned after 50 epochs (lr 0.1 for both optimizers). They depend on 102 random draws the
     # article never printed (100 noise values, 2 initial weights) -- but torch.manual_seed(0)
-    # before its script reproduces them: see linreg_src.nn_linear.article_002_run.
+    # before its script reproduces them: see linreg_src.article_002.article_002_run.
     published=_frozen(
         {
             "sgd_w": 1.3135614395141602,

@@ -50,7 +50,7 @@ def default_step(dtype: torch.dtype) -> float:
     (True, '4.92e-03')
     """
     if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
-        raise TypeError(f"dtype must be a floating-point torch.dtype, got {describe(dtype)}")
+        raise TypeError(f"dtype must be a floating-point torch.dtype, got {dtype!r}")
     return float(torch.finfo(dtype).eps) ** (1.0 / 3.0)
 
 

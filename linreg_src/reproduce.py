@@ -191,13 +191,22 @@ def check_reproductions(rows: tuple[Reproduction, ...]) -> None:
     ...
     AssertionError: 1 published number(s) not reproduced: 003 grad_w: published 16.0, live 15.0
     """
-    bad = [r for r in rows if r.status == "mismatch"]
+    bad = [r for r in _check_rows(rows) if r.status == "mismatch"]
     if bad:
         listing = "; ".join(
             f"{r.article} {r.quantity}: published {r.published_text}, live {r.live_text}"
             for r in bad
         )
         raise AssertionError(f"{len(bad)} published number(s) not reproduced: {listing}")
+
+
+def _check_rows(rows: object) -> tuple[Reproduction, ...]:
+    if isinstance(rows, (str, bytes)) or not isinstance(rows, (tuple, list)):
+        raise TypeError(f"rows must be a tuple of Reproduction (reproduce_all()), got {rows!r}")
+    for k, row in enumerate(rows):
+        if not isinstance(row, Reproduction):
+            raise TypeError(f"rows[{k}] must be a Reproduction, got {type(row).__name__}")
+    return tuple(rows)
 
 
 _STATUS_ZH = {
@@ -215,6 +224,7 @@ def render_html_table(rows: tuple[Reproduction, ...]) -> str:
     >>> html.count("<tr") == len(reproduce_all()) + 1
     True
     """
+    rows = _check_rows(rows)
     head = "".join(f"<th>{h}</th>" for h in ("文章", "量", "原文", "现算", "状态", "说明"))
     body = "".join(
         f'<tr class="cmp-{r.status.replace(" ", "-")}"><td>[{r.article}]</td>'

@@ -212,3 +212,9 @@ def test_difference_quotient_that_overflows_is_refused_naming_the_parameter():
     x, b = torch.tensor([1.0], dtype=F64), torch.tensor([0.0], dtype=F64)
     with pytest.raises(ValueError, match=r"overflows torch.float64 at params\[1\]"):
         central_difference(lambda x, b: torch.tanh(b * 1e10).sum() * 1e308, (x, b))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, torch.int64, "float64"])
+def test_default_step_names_a_dtype_that_is_not_a_torch_float(dtype):
+    with pytest.raises(TypeError, match=r"dtype must be a floating-point torch\.dtype"):
+        default_step(dtype)

@@ -369,3 +369,10 @@ def test_show_figures_inline_outside_jupyter_does_nothing():
 def test_numbers_beyond_what_a_figure_draws_are_refused(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+def test_roofline_refuses_a_number_where_a_sequence_belongs():
+    with pytest.raises(TypeError, match="traffic_bytes must be a sequence of numbers"):
+        plot_gradient_roofline(3, {"a": [1.0]}, bandwidth=1.0, overhead=1.0)
+    with pytest.raises(TypeError, match=r"seconds\['a'\] must be a sequence of numbers"):
+        plot_gradient_roofline([1.0], {"a": 1.0}, bandwidth=1.0, overhead=1.0)

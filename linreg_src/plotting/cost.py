@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from linreg_src._validate import check_real_scalar, describe
-from linreg_src.plotting import check_figure_text, check_plot_number
+from linreg_src.plotting._checks import check_figure_text, check_plot_number
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -35,6 +35,12 @@ def _positive(name: str, value: object) -> float:
     if result <= 0:
         raise ValueError(f"{name} must be positive, got {result}")
     return check_plot_number(name, result, log=True, limit=1e30)  # its ratios stay drawable
+
+
+def _positives(name: str, values: object) -> list[float]:
+    if isinstance(values, (str, bytes, Mapping)) or not hasattr(values, "__iter__"):
+        raise TypeError(f"{name} must be a sequence of numbers, got {describe(values)}")
+    return [_positive(f"{name}[{i}]", v) for i, v in enumerate(values)]  # type: ignore[arg-type]
 
 
 def plot_gradient_roofline(
@@ -57,7 +63,7 @@ def plot_gradient_roofline(
     >>> [round(float(y) / 1e9, 3) for y in line.get_ydata()]
     [1.0, 10.0]
     """
-    sizes = [_positive(f"traffic_bytes[{i}]", v) for i, v in enumerate(traffic_bytes)]
+    sizes = _positives("traffic_bytes", traffic_bytes)
     if not sizes:
         raise ValueError("traffic_bytes is empty")
     if not isinstance(seconds, Mapping) or not seconds:
@@ -67,7 +73,7 @@ def plot_gradient_roofline(
     times: dict[str, list[float]] = {}
     for label, values in seconds.items():
         check_figure_text("label", label)
-        values = [_positive(f"seconds[{label!r}][{i}]", v) for i, v in enumerate(values)]
+        values = _positives(f"seconds[{label!r}]", values)
         if len(values) != len(sizes):
             raise ValueError(
                 f"seconds[{label!r}] has {len(values)} values but traffic_bytes has {len(sizes)}"

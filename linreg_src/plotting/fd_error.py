@@ -23,7 +23,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from linreg_src.finite_diff import FDSweep
-from linreg_src.plotting import check_plot_number
+from linreg_src.plotting._checks import check_plot_number
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

@@ -28,7 +28,7 @@ from linreg_src._validate import (
     describe,
     require_backend,
 )
-from linreg_src.plotting import PLOT_LIMIT, check_figure_text, check_plot_number
+from linreg_src.plotting._checks import PLOT_LIMIT, check_figure_text, check_plot_number
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

@@ -24,7 +24,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from linreg_src._validate import describe
-from linreg_src.plotting import check_figure_text, check_plot_number
+from linreg_src.plotting._checks import check_figure_text, check_plot_number
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

@@ -266,14 +266,6 @@ def _check_losses_and_signs(losses: Any, sign: Any) -> None:
     """Refuse what :func:`delta_from_losses` cannot invert: bad losses, signs or shapes."""
     require_backend("torch", "recover", losses=losses, y_hat_minus_y_sign=sign)
     check_float_array("losses", losses, ndim=2)
-    if bool((losses < 0).any()):
-        raise ValueError("losses must be >= 0: a squared loss cannot be negative")
-    top = torch.finfo(losses.dtype).max / 2
-    if bool((losses > top).any()):
-        raise ValueError(
-            f"losses must be at most {top:.3g} (half the largest {losses.dtype}), got "
-            f"{float(losses.max()):.3g}: 2 * losses would overflow"
-        )
     if losses.shape != sign.shape:
         raise ValueError(
             f"y_hat_minus_y_sign must have the shape of losses {tuple(losses.shape)}, "
@@ -283,6 +275,14 @@ def _check_losses_and_signs(losses: Any, sign: Any) -> None:
         raise ValueError(
             "y_hat_minus_y_sign must hold only +1 or -1 (the sign of y_hat - y), "
             f"got {sign.flatten().tolist()}"
+        )
+    if bool((losses < 0).any()):
+        raise ValueError("losses must be >= 0: a squared loss cannot be negative")
+    top = torch.finfo(losses.dtype).max / 2
+    if bool((losses > top).any()):
+        raise ValueError(
+            f"losses must be at most {top:.3g} (half the largest {losses.dtype}), got "
+            f"{float(losses.max()):.3g}: 2 * losses would overflow"
         )
 
 

@@ -46,6 +46,32 @@ class Article:
     published: MappingProxyType[str, Any] = field(default_factory=lambda: _frozen({}))
     decimals: int = 4
 
+    def check(self, name: str, live: Any, *, decimals: int | None = None) -> None:
+        """Raise ``ValueError`` unless ``live``, printed as the article printed, shows its number.
+
+        A page calls this (in a hidden cell) wherever its prose says a value matches the article,
+        so an edited input or published number fails the build, naming the number.
+
+        >>> ARTICLE_003.check("grad_w", 16.0)
+        >>> ARTICLE_003.check("grad_w", 15.0)
+        Traceback (most recent call last):
+        ...
+        ValueError: article 003 printed grad_w = 16.0; the book computes 15.0 (1 decimals)
+        """
+        if name not in self.published:
+            raise ValueError(
+                f"article {self.key} printed no {name!r}; it printed {sorted(self.published)}"
+            )
+        digits = self.decimals if decimals is None else decimals
+        printed = _flat(self.published[name], "published")
+        computed = _flat(live, "live")
+        shown = [_shown(v, digits) for v in computed]
+        if len(printed) != len(computed) or shown != [_shown(v, digits) for v in printed]:
+            raise ValueError(
+                f"article {self.key} printed {name} = {_plain(printed)}; "
+                f"the book computes {_plain(computed)} ({digits} decimals)"
+            )
+
 
 ARTICLE_000 = Article(
     key="000",
@@ -183,6 +209,23 @@ ARTICLE_004 = Article(
 
 ARTICLES = (ARTICLE_000, ARTICLE_001, ARTICLE_002, ARTICLE_003, ARTICLE_004)
 """All five, in order."""
+
+
+def _flat(values: Any, name: str) -> list[float]:
+    try:
+        return torch.as_tensor(values, dtype=torch.float64).flatten().tolist()
+    except (TypeError, ValueError, RuntimeError) as exc:
+        raise TypeError(f"{name} must be a number, a tensor or tuples of numbers: {exc}") from None
+
+
+def _shown(value: float, decimals: int) -> str:
+    """``value`` as printed with ``decimals`` decimals, ``-0.0`` shown as ``0.0``."""
+    text = f"{value:.{decimals}f}"
+    return text[1:] if text.startswith("-") and float(text) == 0 else text
+
+
+def _plain(values: list[float]) -> str:
+    return str(values[0]) if len(values) == 1 else str(tuple(values))
 
 
 def as_tensor(values: Any, *, dtype: torch.dtype = torch.float64) -> torch.Tensor:

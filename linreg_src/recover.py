@@ -12,7 +12,6 @@ r"""Recovering the random draws the articles did not print, from the numbers the
 
 from __future__ import annotations
 
-import math
 from typing import Any, Literal
 
 import torch
@@ -26,7 +25,7 @@ from linreg_src._validate import (
     describe,
     require_backend,
 )
-from linreg_src.articles import ARTICLE_001, ARTICLE_004, as_tensor
+from linreg_src.articles import ARTICLE_001, ARTICLE_004, _shown, as_tensor
 
 __all__ = [
     "delta_bounds",
@@ -50,10 +49,8 @@ def rounds_to(value: float, published: float, decimals: int) -> bool:
     (True, False)
     """
     value, published = check_real_scalar("value", value), check_real_scalar("published", published)
-    shown = f"{value:.{_check_decimals(decimals)}f}"
-    if shown.startswith("-") and math.isclose(float(shown), 0.0):
-        shown = shown[1:]
-    return shown == f"{published:.{decimals}f}"
+    decimals = _check_decimals(decimals)
+    return _shown(value, decimals) == _shown(published, decimals)
 
 
 # -- article 001: the initial w behind the printed gradients ------------------------------------

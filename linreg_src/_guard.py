@@ -147,6 +147,8 @@ def _check_optimizer_args(args: dict[str, Any]) -> None:
         for name in ("grad", "exp_avg", "exp_avg_sq"):
             if name in args:
                 _check_param_grad("param", args["param"], name, args[name])
+        if "exp_avg_sq" in args and bool((args["exp_avg_sq"] < 0).any()):
+            raise ValueError("exp_avg_sq must be >= 0 everywhere: it is a running mean of squares")
     sums = args.get("grad_sums")
     if sums is not None and "w" in args and "b" in args:  # running sums shaped like [w, b]
         _check_list("grad_sums", sums)
@@ -158,7 +160,7 @@ def _check_optimizer_args(args: dict[str, Any]) -> None:
     if params is None:
         return
     _check_list("params", params)
-    if grads is not None and not isinstance(grads, str):
+    if grads is not None:
         _check_list("grads", grads)
         if len(params) != len(grads):
             raise TypeError(
@@ -256,8 +258,9 @@ def check_arguments(
     _check_optimizer_args(args)
     X_name = "X" if "X" in args else "features" if "features" in args else None
     y_name = "y" if "y" in args else "labels" if "labels" in args else None
-    if X_name and "w" in args and "b" in args:
-        _linreg_shapes(args[X_name], args["w"], args["b"], X_name)
+    inputs = X_name or ("x" if "x" in args else None)  # x: one input feature, (N, 1)
+    if inputs and "w" in args and "b" in args and args[inputs].ndim == 2:
+        _linreg_shapes(args[inputs], args["w"], args["b"], inputs)
     for a in ("y_hat", "x"):  # a column of predictions or inputs against the labels
         if a in args and y_name:
             _pair_shapes(tuple(args[a].shape), tuple(args[y_name].shape), a, y_name)
@@ -325,7 +328,7 @@ def check_result(fn_name: str, result: Any, args: dict[str, Any]) -> None:
     >>> check_result("f", torch.tensor([float("inf")]), {"X": torch.tensor([1e30])})
     Traceback (most recent call last):
     ...
-    ValueError: f: result holds NaN or infinity although every argument is finite: X is too large (largest |X| = 1e+30) and the computation overflowed; scale it down
+    ValueError: f: result holds NaN or infinity although every argument is finite: the computation overflowed; scale down the largest argument, X (largest |X| = 1e+30)
     """  # noqa: E501
     outputs = [("result", result)] + [
         (name, args[name]) for name in _INPLACE if name in args
@@ -334,17 +337,19 @@ def check_result(fn_name: str, result: Any, args: dict[str, Any]) -> None:
         bad = next((n for n, a in _arrays_in(value, where) if _not_finite(a)), None)
         if bad is None:
             continue
+        sizes = {n: _magnitude(a) for n, a in args.items()}
+        sizes = {n: m for n, m in sizes.items() if math.isfinite(m)}  # not what the call broke
+        culprit = max(sizes, key=sizes.__getitem__, default="")
+        largest = f"{culprit} (largest |{culprit}| = {sizes.get(culprit, 0.0):.3g})"
         if "lr" in args:
             raise ValueError(
                 f"{fn_name}: {bad} is no longer finite (NaN or infinity) although every argument "
                 "was: the steps diverged or overflowed; lower the learning rate "
-                f"(lr = {args['lr']})"
+                f"(lr = {args['lr']}) or scale down the largest argument, {largest}"
             )
-        culprit = max(args, key=lambda n: _magnitude(args[n]))
         raise ValueError(
-            f"{fn_name}: {bad} holds NaN or infinity "
-            f"although every argument is finite: {culprit} is too large (largest |{culprit}| = "
-            f"{_magnitude(args[culprit]):.3g}) and the computation overflowed; scale it down"
+            f"{fn_name}: {bad} holds NaN or infinity although every argument is finite: "
+            f"the computation overflowed; scale down the largest argument, {largest}"
         )
 
 

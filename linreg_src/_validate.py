@@ -26,6 +26,8 @@ def describe(value: Any) -> str:
     >>> describe(np.zeros((2, 1)))
     'numpy.ndarray of dtype float64 and shape (2, 1)'
     """
+    if isinstance(value, type):  # a class such as numpy.float32 has .shape and .dtype too
+        return f"the class {value.__module__}.{value.__qualname__}"
     shape = getattr(value, "shape", None)
     dtype = getattr(value, "dtype", None)
     if shape is not None and dtype is not None:

@@ -17,6 +17,15 @@ from linreg_src._validate import check_count
 __all__ = ["design_matrix", "gd_closed_form", "least_squares", "mse_hessian"]
 
 
+def _enough_rows(name: str, X: torch.Tensor) -> None:
+    n, d = X.shape
+    if n < d + 1:
+        raise ValueError(
+            f"{name} has N = {n} rows, but least squares with a bias needs at least d + 1 = "
+            f"{d + 1} examples"
+        )
+
+
 @checked
 def design_matrix(X: torch.Tensor) -> torch.Tensor:
     r"""Build the design matrix :math:`A = [\mathbf X, \mathbf 1]` in float64: (N, d + 1).
@@ -39,11 +48,8 @@ def least_squares(X: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch
     >>> round(float(w), 6), round(float(b), 6)
     (2.0, 1.0)
     """
-    n, d = X.shape
-    if n < d + 1:
-        raise ValueError(
-            f"least squares with a bias needs at least d + 1 = {d + 1} examples, got N = {n}"
-        )
+    _enough_rows("X", X)
+    d = X.shape[1]
     solution = torch.linalg.lstsq(design_matrix(X), y.double(), driver="gelsd").solution
     return solution[:d].to(X.dtype), solution[d:].reshape(1).to(X.dtype)
 
@@ -78,6 +84,7 @@ def gd_closed_form(
     >>> [round(v, 4) for v in gd_closed_form(x, 2 * x + 1, (0.0, 0.0), lr=0.1, num_epochs=500)]
     [2.0, 1.0]
     """  # noqa: E501
+    _enough_rows("x", x)
     w_star, b_star = least_squares(x.double(), y.double())
     theta_star = torch.cat([w_star.reshape(1), b_star]).reshape(2, 1)
     theta0 = torch.tensor(initial, dtype=torch.float64).reshape(2, 1)

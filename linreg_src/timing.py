@@ -19,7 +19,7 @@ from threadpoolctl import threadpool_limits
 from torch.utils.benchmark import Timer
 
 from linreg_src._guard import checked
-from linreg_src._validate import describe
+from linreg_src._validate import check_real_scalar, describe
 
 __all__ = ["Timing", "compare"]
 
@@ -87,7 +87,14 @@ def _blocks(name: str, blocks: Any) -> int:
     return blocks
 
 
-@checked(calls=_calls, blocks=_blocks)
+def _block_seconds(name: str, seconds: Any) -> float:
+    value = check_real_scalar(name, seconds)
+    if not 0 < value <= 60:
+        raise ValueError(f"{name} must be in (0, 60] seconds, got {value}")
+    return value
+
+
+@checked(calls=_calls, blocks=_blocks, block_seconds=_block_seconds)
 def compare(
     calls: Mapping[str, Callable[[], object]],
     *,

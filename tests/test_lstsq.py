@@ -70,7 +70,7 @@ def test_float32_in_float32_out():
 def test_refuses_fewer_than_d_plus_one_examples(n, d):
     with pytest.raises(
         ValueError,
-        match=rf"least squares with a bias needs at least d \+ 1 = {d + 1} examples, got N = {n}",
+        match=rf"X has N = {n} rows, but least squares with a bias needs at least d \+ 1 = {d + 1}",
     ):
         least_squares(torch.ones(n, d), torch.ones(n, 1))
 

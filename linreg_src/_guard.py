@@ -82,31 +82,24 @@ def _seeds(name: str, value: Any) -> list[int]:
     return [check_seed(f"{name}[{k}]", seed) for k, seed in enumerate(value)]
 
 
-def _count(name: str, value: Any) -> int:
+def _count(name: str, value: Any) -> int | None:
+    if value is None and name in ("max_steps", "threads"):  # optional
+        return None
     return int(check_positive(name, value, integer=True))
 
 
-def _optional_count(name: str, value: Any) -> int | None:
-    return None if value is None else int(check_positive(name, value, integer=True))
-
-
-def _positive(name: str, value: Any) -> float:
-    return float(check_positive(name, value))
-
-
-def _choice(*choices: str) -> Callable[[str, Any], None]:
+def _choice(*choices: str) -> Callable[[str, Any], str]:
     return lambda name, value: check_choice(name, value, choices)
 
 
 #: Scalar arguments by name, each with its check.
 SCALAR_CHECKS: dict[str, Callable[[str, Any], Any]] = {
-    "lr": _positive, "eps": _positive, "block_seconds": _positive,
+    "lr": check_positive, "eps": check_positive,
     "noise_std": check_nonnegative, "init_std": check_nonnegative,
     "true_w": check_real_scalar, "true_b": check_real_scalar,
     **dict.fromkeys(
         ("batch_size", "num_epochs", "num_examples", "num_features", "in_features",
-         "out_features", "step", "n", "d", "count", "nbytes"), _count),
-    "max_steps": _optional_count, "threads": _optional_count,
+         "out_features", "step", "n", "d", "count", "nbytes", "max_steps", "threads"), _count),
     "generator": lambda name, value: check_generator(value),
     "seed": check_seed, "seeds": _seeds,
     "reduction": _choice("sum", "mean"), "optimizer": _choice("sgd", "adam"),
@@ -168,10 +161,16 @@ def _check_optimizer_args(args: dict[str, Any]) -> None:
             )
         for k, (p, g) in enumerate(zip(params, grads, strict=True)):
             _check_param_grad(f"params[{k}]", p, f"grads[{k}]", g)
+    kinds = torch.Tensor if grads is None else (torch.Tensor, np.ndarray)  # sgd: torch only
     for k, p in enumerate(params):
-        if not isinstance(p, (torch.Tensor, np.ndarray)):
+        if not isinstance(p, kinds):
             raise TypeError(f"params[{k}] must be a torch.Tensor, got {type(p).__name__}")
         check_float_array(f"params[{k}]", p, ndim=(0, 1, 2))
+        if grads is None and p.grad is None:  # sgd reads the gradients from .grad
+            raise ValueError(
+                f"params[{k}] has no gradient: call l.sum().backward() before sgd, "
+                "and create parameters with requires_grad=True"
+            )
 
 
 def _check_order(order: Any, X_name: str, X: Any) -> None:
@@ -211,17 +210,6 @@ def _check_line_model(model: Any, x: Any) -> None:
             f"model's parameters are {model.weight.dtype} but x is {x.dtype}; "
             "convert one of them (model.double() or x.float())"
         )
-
-
-def _check_filled_grads(params: Sequence[Any]) -> None:
-    for k, param in enumerate(params):
-        if not isinstance(param, torch.Tensor):
-            raise TypeError(f"params[{k}] must be a torch.Tensor, got {type(param).__name__}")
-        if param.grad is None:
-            raise ValueError(
-                f"params[{k}] has no gradient: call l.sum().backward() before sgd, "
-                "and create parameters with requires_grad=True"
-            )
 
 
 def _check_requires_grad(names: Sequence[str], args: dict[str, Any]) -> None:
@@ -276,8 +264,6 @@ def check_arguments(
         _check_line_model(args["model"], args.get("x"))
     if "order" in args and X_name:
         _check_order(args["order"], X_name, args[X_name])
-    if "params" in args and "grads" not in args:  # the gradients are read from .grad
-        _check_filled_grads(args["params"])
     if args.get("grads") == "autograd" and "w" in args:
         leaves = ("w", "b")
     _check_requires_grad(leaves, args)
@@ -330,10 +316,7 @@ def check_result(fn_name: str, result: Any, args: dict[str, Any]) -> None:
     ...
     ValueError: f: result holds NaN or infinity although every argument is finite: the computation overflowed; scale down the largest argument, X (largest |X| = 1e+30)
     """  # noqa: E501
-    outputs = [("result", result)] + [
-        (name, args[name]) for name in _INPLACE if name in args
-    ]  # fmt: skip
-    for where, value in outputs:
+    for where, value in [("result", result), *((n, args[n]) for n in _INPLACE if n in args)]:
         bad = next((n for n, a in _arrays_in(value, where) if _not_finite(a)), None)
         if bad is None:
             continue

@@ -58,16 +58,6 @@ class Problem:
     w_np: np.ndarray
     b_np: np.ndarray
 
-    @property
-    def n(self) -> int:
-        """Number of examples N."""
-        return int(self.X.shape[0])
-
-    @property
-    def d(self) -> int:
-        """Number of features d."""
-        return int(self.X.shape[1])
-
 
 @checked
 def make_problem(n: int, d: int, *, dtype: torch.dtype = torch.float32, seed: int = 0) -> Problem:

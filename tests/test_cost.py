@@ -25,7 +25,7 @@ from linreg_src.train import train
 
 def test_make_problem_shapes_dtypes_and_shared_memory():
     p = make_problem(12, 3, dtype=torch.float64, seed=3)
-    assert (p.n, p.d) == (12, 3)
+    assert tuple(p.X.shape) == (12, 3)
     assert p.X.shape == (12, 3) and p.y.shape == (12, 1)
     assert p.w.shape == (3, 1) and p.b.shape == (1,)
     assert p.w.requires_grad and p.b.requires_grad

@@ -48,7 +48,7 @@ def test_traffic_decomposes_into_x_columns_and_parameters(n, d):
 
 def test_traffic_counts_the_real_arrays_of_a_problem():
     p = make_problem(50, 6)
-    t = gradient_traffic(p.n, p.d, p.X.dtype)
+    t = gradient_traffic(*p.X.shape, p.X.dtype)
     x_nbytes = p.X.numel() * p.X.element_size()
     assert t.x_bytes == 2 * x_nbytes == 2 * p.X_np.nbytes
     assert t.vector_bytes == 8 * p.y_np.nbytes

@@ -167,3 +167,9 @@ def test_huge_numbers_are_refused_with_the_accepted_range(kwargs, match):
     X, y = synthetic_data(torch.tensor([2.0, -3.4]), 4.2, 20, generator=torch.Generator())
     with pytest.raises(ValueError, match=match):
         train_linreg(X, y, **kwargs)
+
+
+def test_check_result_reads_numpy_and_integer_results():
+    check_result("f", (np.arange(3), np.ones(2)), {"X": np.ones(2)})  # integers are finite
+    with pytest.raises(ValueError, match=r"largest argument, X \(largest \|X\| = 5\)"):
+        check_result("f", {"a": np.array([np.nan])}, {"X": np.full(2, 5.0), "n": [1, 2]})

@@ -346,3 +346,8 @@ def test_sgd_can_forget_to_zero_the_gradient():
     (3 * w).sum().backward()
     sgd([w], lr=0.1, batch_size=1, zero_grad=False)
     assert w.grad.tolist() == [[3.0]]  # left for the next backward() to add to
+
+
+def test_adam_update_refuses_a_negative_second_moment():
+    with pytest.raises(ValueError, match=r"exp_avg_sq must be >= 0 everywhere"):
+        adam_update(torch.zeros(1), torch.ones(1), torch.zeros(1), -torch.ones(1), 1, lr=0.1)

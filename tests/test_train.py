@@ -421,3 +421,10 @@ def test_train_refuses_bad_arguments(data64, kwargs, error, match):
     args.update(kwargs)
     with pytest.raises(error, match=match):
         train(*data64, w, b, **args)
+
+
+def test_hand_step_wants_one_running_sum_for_w_and_one_for_b(data64):
+    X, y = data64[0][:10], data64[1][:10]
+    w, b = torch.zeros(2, 1, dtype=torch.float64), torch.zeros(1, dtype=torch.float64)
+    with pytest.raises(ValueError, match=r"grad_sums must be \[sum for w, sum for b\], got 1"):
+        hand_step(X, y, w, b, 0.03, 10, grad_sums=[torch.zeros_like(w)])

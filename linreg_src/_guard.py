@@ -28,13 +28,18 @@ from linreg_src._validate import (
     _pair_shapes,
     _same_dtype,
     backend_of,
+    check_bool,
     check_choice,
+    check_count,
+    check_dtype,
     check_float_array,
     check_generator,
     check_nonnegative,
+    check_pair,
     check_positive,
     check_real_scalar,
     check_seed,
+    check_seeds,
     describe,
     require_backend,
 )
@@ -48,38 +53,6 @@ ARRAY_RANKS: dict[str, tuple[int, ...]] = {
     "y": (1, 2), "labels": (1, 2), "y_hat": (1, 2), "delta": (1, 2), "x": (1, 2),
     "param": (0, 1, 2), "grad": (0, 1, 2), "exp_avg": (0, 1, 2), "exp_avg_sq": (0, 1, 2),
 }  # fmt: skip
-
-
-def _pair(name: str, value: Any, low: float, high: float, what: str) -> tuple[float, float]:
-    if not isinstance(value, tuple) or len(value) != 2:
-        raise TypeError(f"{name} must be a pair {what}, got {describe(value)}")
-    pair = tuple(check_real_scalar(f"{name}[{k}]", v) for k, v in enumerate(value))
-    if not all(low <= v < high for v in pair):
-        raise ValueError(f"{name} must lie in [{low:g}, {high:g}), got {value}")
-    return pair  # type: ignore[return-value]
-
-
-def _bool(name: str, value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise TypeError(f"{name} must be True or False, got {describe(value)}")
-    return value
-
-
-def _dtype(name: str, value: Any) -> torch.dtype:
-    if not isinstance(value, torch.dtype) or not value.is_floating_point:
-        raise TypeError(
-            f"{name} must be a floating-point torch.dtype (e.g. torch.float32), "
-            f"got {describe(value)}"
-        )
-    return value
-
-
-def _seeds(name: str, value: Any) -> list[int]:
-    if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
-        raise TypeError(f"{name} must be a sequence of integers, got {describe(value)}")
-    if len(value) == 0:
-        raise ValueError(f"{name} is empty; pass at least one seed")
-    return [check_seed(f"{name}[{k}]", seed) for k, seed in enumerate(value)]
 
 
 def _count(name: str, value: Any) -> int | None:
@@ -101,14 +74,22 @@ SCALAR_CHECKS: dict[str, Callable[[str, Any], Any]] = {
         ("batch_size", "num_epochs", "num_examples", "num_features", "in_features",
          "out_features", "step", "n", "d", "count", "nbytes", "max_steps", "threads"), _count),
     "generator": lambda name, value: check_generator(value),
-    "seed": check_seed, "seeds": _seeds,
+    "seed": check_seed, "seeds": check_seeds,
     "reduction": _choice("sum", "mean"), "optimizer": _choice("sgd", "adam"),
     "divide_by": _choice("actual", "nominal", "none"),
-    "zero_grad": _bool, "requires_grad": _bool, "checked": _bool,
-    "dtype": _dtype,
-    "betas": lambda name, value: _pair(name, value, 0.0, 1.0, "(beta1, beta2)"),
-    "initial": lambda name, value: _pair(name, value, -math.inf, math.inf, "(w0, b0)"),
+    "zero_grad": check_bool, "requires_grad": check_bool, "checked": check_bool,
+    "dtype": check_dtype,
+    "betas": lambda name, value: check_pair(name, value, 0.0, 1.0, "(beta1, beta2)"),
+    "initial": lambda name, value: check_pair(name, value, -math.inf, math.inf, "(w0, b0)"),
 }  # fmt: skip
+
+
+def _vector(name: str, value: Any, backend: Backend | None, stem: str) -> Any:
+    if backend is not None:
+        require_backend(backend, stem, **{name: value})
+    backend_of(**{name: value})
+    check_float_array(name, value, ndim=1)
+    return value
 
 
 def _check_list(name: str, value: Any) -> None:
@@ -364,13 +345,13 @@ def checked(
     *,
     backend: Backend | Literal["any"] | None = None,
     leaves: Sequence[str] = (),
-    **overrides: Callable[[str, Any], Any],
+    **overrides: str | Callable[[str, Any], Any],
 ) -> Any:
     """Check a function's arguments by the book's names, and its result; trust the calls inside.
 
     ``backend``: the library it works on (default: from the module, ``*_np`` is NumPy; "any").
-    ``leaves``: arguments that must be autograd leaves. ``overrides``: a check for an argument
-    whose name means something else here (``w=...`` for a 1-D vector of true weights).
+    ``leaves``: arguments that must be autograd leaves. ``overrides``: what a name means here
+    instead, ``"vector"`` (1-D), ``"real"`` (a number), ``"count0"`` (>= 0) or a check function.
 
     >>> @checked
     ... def linreg(X, w, b):
@@ -388,6 +369,12 @@ def checked(
     if backend is not None:
         expected = None if backend == "any" else backend
     stem = stem.removesuffix("_np")
+    roles = {  # what a name may mean instead in one function
+        "vector": lambda name, v: _vector(name, v, expected, stem),
+        "real": check_real_scalar,
+        "count0": lambda name, v: check_count(name, v, minimum=0),
+    }
+    overrides = {k: roles[v] if isinstance(v, str) else v for k, v in overrides.items()}
     inplace = signature.return_annotation in (None, "None")
 
     @functools.wraps(fn)

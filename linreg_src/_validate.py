@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib.util
 import math
 import numbers
+from collections.abc import Sequence
 from typing import Any, Literal
 
 import numpy as np
@@ -150,6 +151,42 @@ def check_choice(name: str, value: Any, choices: tuple[str, ...]) -> str:
         listing = ", ".join(f'"{c}"' for c in choices[:-1]) + f' or "{choices[-1]}"'
         raise ValueError(f"{name} must be {listing}, got {value!r}")
     return value
+
+
+def check_pair(name: str, value: Any, low: float, high: float, what: str) -> tuple[float, float]:
+    """Return ``value`` if it is a tuple of two finite numbers in [``low``, ``high``)."""
+    if not isinstance(value, tuple) or len(value) != 2:
+        raise TypeError(f"{name} must be a pair {what}, got {describe(value)}")
+    pair = tuple(check_real_scalar(f"{name}[{k}]", v) for k, v in enumerate(value))
+    if not all(low <= v < high for v in pair):
+        raise ValueError(f"{name} must lie in [{low:g}, {high:g}), got {value}")
+    return pair  # type: ignore[return-value]
+
+
+def check_bool(name: str, value: Any) -> bool:
+    """Return ``value`` if it is ``True`` or ``False``."""
+    if not isinstance(value, bool):
+        raise TypeError(f"{name} must be True or False, got {describe(value)}")
+    return value
+
+
+def check_dtype(name: str, value: Any) -> torch.dtype:
+    """Return ``value`` if it is a floating-point ``torch.dtype``."""
+    if not isinstance(value, torch.dtype) or not value.is_floating_point:
+        raise TypeError(
+            f"{name} must be a floating-point torch.dtype (e.g. torch.float32), "
+            f"got {describe(value)}"
+        )
+    return value
+
+
+def check_seeds(name: str, value: Any) -> list[int]:
+    """Return ``value`` as a list of seeds if it is a non-empty sequence of them."""
+    if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
+        raise TypeError(f"{name} must be a sequence of integers, got {describe(value)}")
+    if len(value) == 0:
+        raise ValueError(f"{name} is empty; pass at least one seed")
+    return [check_seed(f"{name}[{k}]", seed) for k, seed in enumerate(value)]
 
 
 def check_generator(generator: Any) -> torch.Generator:

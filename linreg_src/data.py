@@ -11,18 +11,11 @@ from typing import Any
 import torch
 
 from linreg_src._guard import checked
-from linreg_src._validate import check_float_array, check_real_scalar, require_backend
 
 __all__ = ["data_iter", "line_data", "minibatches", "synthetic_data"]
 
 
-def _true_weights(name: str, w: Any) -> torch.Tensor:
-    require_backend("torch", "data", **{name: w})
-    check_float_array(name, w, ndim=1)
-    return w
-
-
-@checked(w=_true_weights, b=check_real_scalar)
+@checked(w="vector", b="real")
 def synthetic_data(
     w: torch.Tensor,
     b: float,

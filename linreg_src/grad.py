@@ -47,10 +47,12 @@ def squared_loss_grads(
             [-12.],
             [-18.]]), tensor([-6.]))
     """
-    with torch.no_grad():  # no graph: these three lines are the whole backward pass
-        delta = X @ w + b - y
-        scale = 1.0 if reduction == "sum" else 1.0 / len(y)
-        return X.T @ delta * scale, (delta.sum() * scale).reshape(b.shape)
+    with torch.no_grad():  # no graph: these lines are the whole backward pass
+        delta = X @ w + b - y  # (N, 1)
+        grad_w, grad_b = X.T @ delta, delta.sum().reshape(b.shape)
+        if reduction == "mean":  # the mean loss's gradients are 1/N of the sum's
+            grad_w, grad_b = grad_w * (1.0 / len(y)), grad_b * (1.0 / len(y))
+    return grad_w, grad_b
 
 
 @checked

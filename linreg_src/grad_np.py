@@ -43,9 +43,11 @@ def squared_loss_grads(
            [-12.],
            [-18.]]), array([-6.]))
     """
-    delta = X @ w + b - y
-    scale = 1.0 if reduction == "sum" else 1.0 / len(y)
-    return X.T @ delta * scale, (delta.sum() * scale).reshape(b.shape)
+    delta = X @ w + b - y  # (N, 1)
+    grad_w, grad_b = X.T @ delta, delta.sum().reshape(b.shape)
+    if reduction == "mean":  # the mean loss's gradients are 1/N of the sum's
+        grad_w, grad_b = grad_w * (1.0 / len(y)), grad_b * (1.0 / len(y))
+    return grad_w, grad_b
 
 
 @checked

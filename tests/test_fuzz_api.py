@@ -292,10 +292,8 @@ CONVENTIONAL = {
     *("train", "nn_linear", "article_002", "timing", "traffic", "machine", "cost"),
 }
 
-# Functions of helper B's modules that the fuzz test found failing; reported, not fixed here.
-KNOWN_FAILURES: dict[str, str] = {
-    "linreg_src.show.table": "rows=0 or headers=0 raise TypeError naming neither (B's module)",
-}
+# Public functions the fuzz test finds failing, with why; empty when all pass.
+KNOWN_FAILURES: dict[str, str] = {}
 
 
 @pytest.mark.parametrize(

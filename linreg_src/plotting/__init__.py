@@ -9,9 +9,16 @@ the figures it draws change.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 __all__ = ["show_figures_inline"]
+
+# matplotlib warns when placing a legend at loc="best" takes it more than a second: on a busy
+# machine that put a timing-dependent line under a figure of the book. The figure is the same.
+warnings.filterwarnings(
+    "ignore", message='Creating legend with loc="best" can be slow'
+)
 
 
 def show_figures_inline(shell: Any = None) -> bool:
@@ -26,7 +33,7 @@ def show_figures_inline(shell: Any = None) -> bool:
     if shell is None:
         try:
             from IPython import get_ipython
-        except ImportError:  # pragma: no cover - IPython comes with the docs environment
+        except ImportError:  # pragma: no cover - IPython comes with the docs
             return False
         shell = get_ipython()
     if shell is None or not hasattr(shell, "display_formatter"):

@@ -93,7 +93,9 @@ def _vector(name: str, value: Any, backend: Backend | None, stem: str) -> Any:
 
 
 def _check_list(name: str, value: Any) -> None:
-    if isinstance(value, (torch.Tensor, np.ndarray)) or not isinstance(value, (list, tuple)):
+    if isinstance(value, (torch.Tensor, np.ndarray)) or not isinstance(
+        value, (list, tuple)
+    ):
         raise TypeError(
             f"{name} must be a list of arrays like [w, b], got {describe(value)}; "
             f"wrap a single one: [{name[:-1]}]"
@@ -122,12 +124,18 @@ def _check_optimizer_args(args: dict[str, Any]) -> None:
             if name in args:
                 _check_param_grad("param", args["param"], name, args[name])
         if "exp_avg_sq" in args and bool((args["exp_avg_sq"] < 0).any()):
-            raise ValueError("exp_avg_sq must be >= 0 everywhere: it is a running mean of squares")
+            raise ValueError(
+                "exp_avg_sq must be >= 0 everywhere: it is a running mean of squares"
+            )
     sums = args.get("grad_sums")
-    if sums is not None and "w" in args and "b" in args:  # running sums shaped like [w, b]
+    if (
+        sums is not None and "w" in args and "b" in args
+    ):  # running sums shaped like [w, b]
         _check_list("grad_sums", sums)
         if len(sums) != 2:
-            raise ValueError(f"grad_sums must be [sum for w, sum for b], got {len(sums)} arrays")
+            raise ValueError(
+                f"grad_sums must be [sum for w, sum for b], got {len(sums)} arrays"
+            )
         _check_param_grad("w", args["w"], "grad_sums[0]", sums[0])
         _check_param_grad("b", args["b"], "grad_sums[1]", sums[1])
     params, grads = args.get("params"), args.get("grads")
@@ -142,10 +150,14 @@ def _check_optimizer_args(args: dict[str, Any]) -> None:
             )
         for k, (p, g) in enumerate(zip(params, grads, strict=True)):
             _check_param_grad(f"params[{k}]", p, f"grads[{k}]", g)
-    kinds = torch.Tensor if grads is None else (torch.Tensor, np.ndarray)  # sgd: torch only
+    kinds = (
+        torch.Tensor if grads is None else (torch.Tensor, np.ndarray)
+    )  # sgd: torch only
     for k, p in enumerate(params):
         if not isinstance(p, kinds):
-            raise TypeError(f"params[{k}] must be a torch.Tensor, got {type(p).__name__}")
+            raise TypeError(
+                f"params[{k}] must be a torch.Tensor, got {type(p).__name__}"
+            )
         check_float_array(f"params[{k}]", p, ndim=(0, 1, 2))
         if grads is None and p.grad is None:  # sgd reads the gradients from .grad
             raise ValueError(
@@ -203,7 +215,11 @@ def _check_requires_grad(names: Sequence[str], args: dict[str, Any]) -> None:
 
 
 def check_arguments(
-    args: dict[str, Any], *, backend: Backend | None, stem: str, leaves: Sequence[str] = ()
+    args: dict[str, Any],
+    *,
+    backend: Backend | None,
+    stem: str,
+    leaves: Sequence[str] = (),
 ) -> None:
     """Check arguments by the book's names: arrays one by one, then their shapes together.
 
@@ -219,7 +235,10 @@ def check_arguments(
             require_backend(backend, stem, **arrays)
         for name, a in arrays.items():
             check_float_array(name, a, ndim=ARRAY_RANKS[name])
-    for name, value in args.items():  # scalars are passed on as plain Python numbers
+    for (
+        name,
+        value,
+    ) in args.items():  # scalars are passed on as plain Python numbers
         if name in SCALAR_CHECKS:
             args[name] = SCALAR_CHECKS[name](name, value)
     if "grads" in args and "params" not in args:  # where the gradients come from
@@ -227,7 +246,9 @@ def check_arguments(
     _check_optimizer_args(args)
     X_name = "X" if "X" in args else "features" if "features" in args else None
     y_name = "y" if "y" in args else "labels" if "labels" in args else None
-    inputs = X_name or ("x" if "x" in args else None)  # x: one input feature, (N, 1)
+    inputs = X_name or (
+        "x" if "x" in args else None
+    )  # x: one input feature, (N, 1)
     if inputs and "w" in args and "b" in args and args[inputs].ndim == 2:
         _linreg_shapes(args[inputs], args["w"], args["b"], inputs)
     for a in ("y_hat", "x"):  # a column of predictions or inputs against the labels
@@ -261,7 +282,9 @@ def _arrays_in(value: Any, name: str) -> Iterator[tuple[str, Any]]:
             yield from _arrays_in(item, f"{name}[{key!r}]")
     elif dataclasses.is_dataclass(value) and not isinstance(value, type):
         for field in dataclasses.fields(value):
-            yield from _arrays_in(getattr(value, field.name), f"{name}.{field.name}")
+            yield from _arrays_in(
+                getattr(value, field.name), f"{name}.{field.name}"
+            )
 
 
 def _not_finite(value: Any) -> bool:
@@ -275,7 +298,9 @@ def _not_finite(value: Any) -> bool:
 def _magnitude(value: Any) -> float:
     if isinstance(value, torch.Tensor):
         floating = value.dtype.is_floating_point
-        return float(value.detach().abs().max()) if floating and value.numel() else 0.0
+        return (
+            float(value.detach().abs().max()) if floating and value.numel() else 0.0
+        )
     if isinstance(value, np.ndarray):
         floating = np.issubdtype(value.dtype, np.floating)
         return float(np.abs(value).max()) if floating and value.size else 0.0
@@ -297,12 +322,17 @@ def check_result(fn_name: str, result: Any, args: dict[str, Any]) -> None:
     ...
     ValueError: f: result holds NaN or infinity although every argument is finite: the computation overflowed; scale down the largest argument, X (largest |X| = 1e+30)
     """  # noqa: E501
-    for where, value in [("result", result), *((n, args[n]) for n in _INPLACE if n in args)]:
+    for where, value in [
+        ("result", result),
+        *((n, args[n]) for n in _INPLACE if n in args),
+    ]:
         bad = next((n for n, a in _arrays_in(value, where) if _not_finite(a)), None)
         if bad is None:
             continue
         sizes = {n: _magnitude(a) for n, a in args.items()}
-        sizes = {n: m for n, m in sizes.items() if math.isfinite(m)}  # not what the call broke
+        sizes = {
+            n: m for n, m in sizes.items() if math.isfinite(m)
+        }  # not what the call broke
         culprit = max(sizes, key=sizes.__getitem__, default="")
         largest = f"{culprit} (largest |{culprit}| = {sizes.get(culprit, 0.0):.3g})"
         if "lr" in args:
@@ -374,7 +404,9 @@ def checked(
         "real": check_real_scalar,
         "count0": lambda name, v: check_count(name, v, minimum=0),
     }
-    overrides = {k: roles[v] if isinstance(v, str) else v for k, v in overrides.items()}
+    overrides = {
+        k: roles[v] if isinstance(v, str) else v for k, v in overrides.items()
+    }
     inplace = signature.return_annotation in (None, "None")
 
     @functools.wraps(fn)

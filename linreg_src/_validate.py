@@ -27,7 +27,9 @@ def describe(value: Any) -> str:
     >>> describe(np.zeros((2, 1)))
     'numpy.ndarray of dtype float64 and shape (2, 1)'
     """
-    if isinstance(value, type):  # a class such as numpy.float32 has .shape and .dtype too
+    if isinstance(
+        value, type
+    ):  # a class such as numpy.float32 has .shape and .dtype too
         return f"the class {value.__module__}.{value.__qualname__}"
     shape = getattr(value, "shape", None)
     dtype = getattr(value, "dtype", None)
@@ -52,7 +54,9 @@ def check_real_scalar(name: str, value: Any) -> float:
         raise TypeError(f"{name} must be a real number, got bool {value!r}")
     if hasattr(value, "shape") and hasattr(value, "item"):
         if tuple(value.shape) not in ((), (1,)):
-            raise TypeError(f"{name} must be a single real number, got {describe(value)}")
+            raise TypeError(
+                f"{name} must be a single real number, got {describe(value)}"
+            )
         value = value.item()
     if not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a real number, got {describe(value)}")
@@ -83,7 +87,9 @@ def check_positive(name: str, value: Any, *, integer: bool = False) -> float | i
         if value <= 0:
             raise ValueError(f"{name} must be a positive whole number, got {value}")
         if value > MAX_INT:
-            raise ValueError(f"{name} must be a whole number in [1, 2**63 - 1], got {value:.3g}")
+            raise ValueError(
+                f"{name} must be a whole number in [1, 2**63 - 1], got {value:.3g}"
+            )
         return int(value)
     number = check_real_scalar(name, value)
     if number <= 0:
@@ -153,7 +159,9 @@ def check_choice(name: str, value: Any, choices: tuple[str, ...]) -> str:
     return value
 
 
-def check_pair(name: str, value: Any, low: float, high: float, what: str) -> tuple[float, float]:
+def check_pair(
+    name: str, value: Any, low: float, high: float, what: str
+) -> tuple[float, float]:
     """Return ``value`` if it is a tuple of two finite numbers in [``low``, ``high``)."""
     if not isinstance(value, tuple) or len(value) != 2:
         raise TypeError(f"{name} must be a pair {what}, got {describe(value)}")
@@ -183,7 +191,9 @@ def check_dtype(name: str, value: Any) -> torch.dtype:
 def check_seeds(name: str, value: Any) -> list[int]:
     """Return ``value`` as a list of seeds if it is a non-empty sequence of them."""
     if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
-        raise TypeError(f"{name} must be a sequence of integers, got {describe(value)}")
+        raise TypeError(
+            f"{name} must be a sequence of integers, got {describe(value)}"
+        )
     if len(value) == 0:
         raise ValueError(f"{name} is empty; pass at least one seed")
     return [check_seed(f"{name}[{k}]", seed) for k, seed in enumerate(value)]
@@ -252,7 +262,9 @@ def require_backend(expected: Backend, stem: str, **arrays: Any) -> None:
         article = "a numpy array" if found == "numpy" else "a torch tensor"
         other = "NumPy arrays" if found == "numpy" else "torch tensors"
         fix = "torch.from_numpy" if found == "numpy" else "t.detach().numpy()"
-        if importlib.util.find_spec(here) is None:  # no twin module for this concept
+        if (
+            importlib.util.find_spec(here) is None
+        ):  # no twin module for this concept
             raise TypeError(
                 f"{twin} works on {kind}, but {first} is {article}; "
                 f"there is no {here} for {other}: convert with {fix}"
@@ -268,12 +280,16 @@ def _count_nonfinite(a: Any) -> int:
     # only a non-finite sum (which may also be an overflow of finite values) is counted.
     if isinstance(a, torch.Tensor):
         a = a.detach()
-        if not (a.dtype.is_floating_point or a.dtype.is_complex) or bool(torch.isfinite(a.sum())):
+        if not (a.dtype.is_floating_point or a.dtype.is_complex) or bool(
+            torch.isfinite(a.sum())
+        ):
             return 0
         return int((~torch.isfinite(a)).sum().item())
     if not np.issubdtype(a.dtype, np.inexact):
         return 0
-    with np.errstate(over="ignore", invalid="ignore"):  # an overflowing sum is not an error
+    with np.errstate(
+        over="ignore", invalid="ignore"
+    ):  # an overflowing sum is not an error
         if np.isfinite(a.sum()):
             return 0
     return int((~np.isfinite(a)).sum())
@@ -300,7 +316,9 @@ def check_float_array(name: str, a: Any, *, ndim: int | tuple[int, ...]) -> None
     allowed = (ndim,) if isinstance(ndim, int) else ndim
     if a.ndim not in allowed:
         want = " or ".join(f"{k}-D" for k in allowed)
-        raise ValueError(f"{name} must be {want}, got {a.ndim}-D with shape {tuple(a.shape)}")
+        raise ValueError(
+            f"{name} must be {want}, got {a.ndim}-D with shape {tuple(a.shape)}"
+        )
     if 0 in tuple(a.shape) and a.ndim > 0:
         raise ValueError(
             f"{name} is empty (shape {tuple(a.shape)}); a batch needs at least one example"
@@ -316,13 +334,19 @@ def check_float_array(name: str, a: Any, *, ndim: int | tuple[int, ...]) -> None
 def _linreg_shapes(X: Any, w: Any, b: Any, x_name: str = "X") -> tuple[int, int]:
     n, d = (int(s) for s in X.shape)
     if tuple(w.shape) != (d, 1):
-        hint = "; make it a column with w.reshape(-1, 1)" if tuple(w.shape) == (d,) else ""
+        hint = (
+            "; make it a column with w.reshape(-1, 1)"
+            if tuple(w.shape) == (d,)
+            else ""
+        )
         raise ValueError(
             f"w must have shape (d, 1) = ({d}, 1) to match {x_name} of shape {(n, d)}, "
             f"got {tuple(w.shape)}{hint}"
         )
     if tuple(b.shape) not in ((), (1,)):
-        raise ValueError(f"b must be a single number of shape (1,) or (), got {tuple(b.shape)}")
+        raise ValueError(
+            f"b must be a single number of shape (1,) or (), got {tuple(b.shape)}"
+        )
     if len({X.dtype, w.dtype, b.dtype}) > 1:
         raise TypeError(
             f"{x_name}, w and b must share one dtype, got {x_name} {X.dtype}, w {w.dtype}, "
@@ -361,10 +385,14 @@ def _pair_shapes(ha: tuple[int, ...], hb: tuple[int, ...], a: str, b: str) -> in
 
 def _same_dtype(a: str, ta: Any, b: str, tb: Any) -> None:
     if ta.dtype != tb.dtype:
-        raise TypeError(f"{a} and {b} must share one dtype, got {ta.dtype} and {tb.dtype}")
+        raise TypeError(
+            f"{a} and {b} must share one dtype, got {ta.dtype} and {tb.dtype}"
+        )
 
 
-def check_column_pair(y_hat: Any, y: Any, *, names: tuple[str, str] = ("y_hat", "y")) -> int:
+def check_column_pair(
+    y_hat: Any, y: Any, *, names: tuple[str, str] = ("y_hat", "y")
+) -> int:
     """Check predictions and labels are matching (N, 1) columns; return N.
 
     Labels (N,) against predictions (N, 1) would broadcast to (N, N): N² wrong differences.
@@ -405,5 +433,7 @@ def _delta_shape(X: Any, delta: Any) -> tuple[int, int]:
             f"got {tuple(delta.shape)}"
         )
     if delta.dtype != X.dtype:
-        raise TypeError(f"X and delta must share one dtype, got {X.dtype} and {delta.dtype}")
+        raise TypeError(
+            f"X and delta must share one dtype, got {X.dtype} and {delta.dtype}"
+        )
     return n, d

@@ -20,7 +20,12 @@ from torch import nn
 from linreg_src._guard import checked
 from linreg_src.articles import ARTICLE_002
 from linreg_src.data import line_data
-from linreg_src.nn_linear import LinearTrainingRun, fit_by_hand, init_linear, train_linear_module
+from linreg_src.nn_linear import (
+    LinearTrainingRun,
+    fit_by_hand,
+    init_linear,
+    train_linear_module,
+)
 
 __all__ = [
     "ARTICLE_002_SEED",
@@ -77,7 +82,9 @@ def article_002_run(
     )
 
 
-def _columns(seeds: Sequence[int]) -> tuple[torch.Tensor, torch.Tensor, list[nn.Linear]]:
+def _columns(
+    seeds: Sequence[int],
+) -> tuple[torch.Tensor, torch.Tensor, list[nn.Linear]]:
     # The inputs x (N, 1) are the same for every seed; each seed's labels become a column of Y.
     setups = [article_002_setup(s) for s in seeds]
     Y = torch.cat([y for _, y, _ in setups], dim=1)

@@ -43,7 +43,9 @@ class Article:
     title: str
     url: str = ""
     inputs: MappingProxyType[str, Any] = field(default_factory=lambda: _frozen({}))
-    published: MappingProxyType[str, Any] = field(default_factory=lambda: _frozen({}))
+    published: MappingProxyType[str, Any] = field(
+        default_factory=lambda: _frozen({})
+    )
     decimals: int = 4
 
     def check(self, name: str, live: Any, *, decimals: int | None = None) -> None:
@@ -66,7 +68,9 @@ class Article:
         printed = _flat(self.published[name], "published")
         computed = _flat(live, "live")
         shown = [_shown(v, digits) for v in computed]
-        if len(printed) != len(computed) or shown != [_shown(v, digits) for v in printed]:
+        if len(printed) != len(computed) or shown != [
+            _shown(v, digits) for v in printed
+        ]:
             raise ValueError(
                 f"article {self.key} printed {name} = {_plain(printed)}; "
                 f"the book computes {_plain(computed)} ({digits} decimals)"
@@ -175,7 +179,9 @@ ARTICLE_003 = Article(
     file="003_54a11b062f8bb5f2.txt",
     title="反向传播",
     inputs=_frozen({"w": 3.0, "v": 2.0, "x": 2.0, "target": 10.0}),
-    published=_frozen({"u": 6.0, "y": 12.0, "loss": 4.0, "grad_v": 24.0, "grad_w": 16.0}),
+    published=_frozen(
+        {"u": 6.0, "y": 12.0, "loss": 4.0, "grad_v": 24.0, "grad_w": 16.0}
+    ),
     decimals=1,
 )
 """The record of article 003 -- the factory's knobs and order, and the five numbers it prints."""
@@ -215,7 +221,9 @@ def _flat(values: Any, name: str) -> list[float]:
     try:
         return torch.as_tensor(values, dtype=torch.float64).flatten().tolist()
     except (TypeError, ValueError, RuntimeError) as exc:
-        raise TypeError(f"{name} must be a number, a tensor or tuples of numbers: {exc}") from None
+        raise TypeError(
+            f"{name} must be a number, a tensor or tuples of numbers: {exc}"
+        ) from None
 
 
 def _shown(value: float, decimals: int) -> str:
@@ -242,7 +250,9 @@ def _checked_tensor(values: Any, dtype: torch.dtype) -> torch.Tensor:
     try:
         t = torch.tensor(values, dtype=dtype)
     except (TypeError, ValueError, RuntimeError) as exc:
-        raise TypeError(f"values must be a number or (nested) tuples of numbers: {exc}") from None
+        raise TypeError(
+            f"values must be a number or (nested) tuples of numbers: {exc}"
+        ) from None
     if not t.dtype.is_floating_point or not bool(torch.isfinite(t).all()):
         raise ValueError(
             f"values must be finite numbers that {t.dtype} holds (a float dtype), got {values!r}"

@@ -74,7 +74,9 @@ class FactoryGradients:
                 )
 
 
-def check_factory_inputs(w: Any, v: Any, x: Any, target: Any) -> tuple[float, float, float, float]:
+def check_factory_inputs(
+    w: Any, v: Any, x: Any, target: Any
+) -> tuple[float, float, float, float]:
     """Return the four inputs as floats if each is a real number within ``±FACTORY_LIMIT``.
 
     >>> check_factory_inputs(3, 2, 2, 10)

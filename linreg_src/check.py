@@ -106,7 +106,9 @@ class GradientComparison:
             GradientComparison(
                 (a, b),
                 self.param_names,
-                MappingProxyType({k: v for k, v in self.gaps.items() if k[:2] == (a, b)}),
+                MappingProxyType(
+                    {k: v for k, v in self.gaps.items() if k[:2] == (a, b)}
+                ),
             )
             for a, b in itertools.combinations(self.methods, 2)
         )
@@ -152,7 +154,9 @@ class GradientComparison:
 
 
 def compare_gradients(
-    results: Mapping[str, Sequence[Any]], *, param_names: Sequence[str] | None = None
+    results: Mapping[str, Sequence[Any]],
+    *,
+    param_names: Sequence[str] | None = None,
 ) -> GradientComparison:
     """Compare several methods' gradients for the same parameters, pair by pair, in float64.
 
@@ -169,9 +173,15 @@ def compare_gradients(
     gaps = {}
     for a, b in itertools.combinations(arrays, 2):
         for name, ga, gb in zip(names, arrays[a], arrays[b], strict=True):
-            with np.errstate(over="ignore"):  # an overflow is refused below, naming both
+            with np.errstate(
+                over="ignore"
+            ):  # an overflow is refused below, naming both
                 gap = float(np.max(np.abs(ga - gb), initial=0.0))
-            scale = float(max(np.max(np.abs(ga), initial=0.0), np.max(np.abs(gb), initial=0.0)))
+            scale = float(
+                max(
+                    np.max(np.abs(ga), initial=0.0), np.max(np.abs(gb), initial=0.0)
+                )
+            )
             if not math.isfinite(gap):
                 raise ValueError(
                     f"results[{a!r}] and results[{b!r}] differ on {name} by more than the "
@@ -263,7 +273,8 @@ def gradcheck_hand_formula(
     b = b.detach().clone().requires_grad_(True)
     return bool(
         torch.autograd.gradcheck(
-            lambda w_, b_: HandLinregLoss.apply(X, y, w_, b_, loss, reduction), (w, b)
+            lambda w_, b_: HandLinregLoss.apply(X, y, w_, b_, loss, reduction),
+            (w, b),
         )
     )
 
@@ -291,7 +302,10 @@ def _as_float64(method: str, param: str, value: Any) -> np.ndarray:
         raise TypeError(
             f"{where} must be a torch.Tensor, numpy.ndarray or number, got {describe(value)}"
         )
-    if not (np.issubdtype(value.dtype, np.floating) or np.issubdtype(value.dtype, np.integer)):
+    if not (
+        np.issubdtype(value.dtype, np.floating)
+        or np.issubdtype(value.dtype, np.integer)
+    ):
         raise TypeError(f"{where} must hold real numbers, got dtype {value.dtype}")
     array = value.astype(np.float64)
     if array.size and not np.isfinite(array).all():
@@ -309,13 +323,17 @@ def _float64_results(
             f"got {describe(results)}"
         )
     if len(results) < 2:
-        raise ValueError(f"results needs at least two methods to compare, got {len(results)}")
+        raise ValueError(
+            f"results needs at least two methods to compare, got {len(results)}"
+        )
     arrays: dict[str, list[np.ndarray]] = {}
     names: list[str] | None = None
     for method, grads in results.items():
         if not isinstance(method, str):
             raise TypeError(f"method names must be str, got {describe(method)}")
-        if isinstance(grads, (torch.Tensor, np.ndarray, str)) or not isinstance(grads, Sequence):
+        if isinstance(grads, (torch.Tensor, np.ndarray, str)) or not isinstance(
+            grads, Sequence
+        ):
             raise TypeError(
                 f"results[{method!r}] must be a tuple of gradients, one per parameter, "
                 f"got {describe(grads)}; wrap a single gradient as (g,)"
@@ -335,7 +353,9 @@ def _float64_results(
             raise ValueError(
                 f"results[{method!r}] holds {len(grads)} gradients, the first method {len(names)}"
             )
-        arrays[method] = [_as_float64(method, n, g) for n, g in zip(names, grads, strict=True)]
+        arrays[method] = [
+            _as_float64(method, n, g) for n, g in zip(names, grads, strict=True)
+        ]
     assert names is not None
     first, *others = arrays
     for method in others:
@@ -348,13 +368,17 @@ def _float64_results(
     return arrays, tuple(names)
 
 
-def _check_gradcheck_args(X: Any, y: Any, w: Any, b: Any, loss: Any, reduction: Any) -> None:
+def _check_gradcheck_args(
+    X: Any, y: Any, w: Any, b: Any, loss: Any, reduction: Any
+) -> None:
     require_backend("torch", "grad", X=X, y=y, w=w, b=b)
     check_linreg_args(X, w, b)
     with torch.no_grad():
         check_column_pair(X @ w + b, y, names=("X @ w + b", "y"))
         if not bool(torch.isfinite(((X @ w + b - y) ** 2).sum())):
-            raise ValueError(f"X, y, w and b are too large: the loss overflows {X.dtype}")
+            raise ValueError(
+                f"X, y, w and b are too large: the loss overflows {X.dtype}"
+            )
     if X.dtype != torch.float64:
         raise TypeError(
             f"gradcheck needs float64 tensors (its finite differences are too coarse in "

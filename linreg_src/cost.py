@@ -60,7 +60,9 @@ class Problem:
 
 
 @checked
-def make_problem(n: int, d: int, *, dtype: torch.dtype = torch.float32, seed: int = 0) -> Problem:
+def make_problem(
+    n: int, d: int, *, dtype: torch.dtype = torch.float32, seed: int = 0
+) -> Problem:
     """Draw d2l's synthetic data, N examples and d features, and start at ``w = 0, b = 0``.
 
     The true weights are d2l's ``[2, -3.4]`` for d = 2 and ``1, -1, 1, ...`` otherwise.
@@ -73,10 +75,14 @@ def make_problem(n: int, d: int, *, dtype: torch.dtype = torch.float32, seed: in
         true_w = torch.tensor([2.0, -3.4], dtype=dtype)
     else:
         true_w = torch.tensor([(-1.0) ** j for j in range(d)], dtype=dtype)
-    X, y = synthetic_data(true_w, 4.2, n, generator=torch.Generator().manual_seed(seed))
+    X, y = synthetic_data(
+        true_w, 4.2, n, generator=torch.Generator().manual_seed(seed)
+    )
     w = torch.zeros(d, 1, dtype=dtype, requires_grad=True)
     b = torch.zeros(1, dtype=dtype, requires_grad=True)
-    return Problem(X, y, w, b, X.numpy(), y.numpy(), w.detach().numpy(), b.detach().numpy())
+    return Problem(
+        X, y, w, b, X.numpy(), y.numpy(), w.detach().numpy(), b.detach().numpy()
+    )
 
 
 @checked(leaves=("w", "b"))
@@ -97,12 +103,16 @@ def autograd_grads(
 
 def _problem(name: str, value: Any) -> Problem:
     if not isinstance(value, Problem):
-        raise TypeError(f"{name} must be a Problem from make_problem(n, d), got {describe(value)}")
+        raise TypeError(
+            f"{name} must be a Problem from make_problem(n, d), got {describe(value)}"
+        )
     return value
 
 
 @checked(problem=_problem)
-def step_calls(problem: Problem, *, checked: bool = True) -> dict[str, Callable[[], Any]]:
+def step_calls(
+    problem: Problem, *, checked: bool = True
+) -> dict[str, Callable[[], Any]]:
     """Return one zero-argument gradient call per method of :data:`METHODS`, bound to ``problem``.
 
     >>> calls = step_calls(make_problem(4, 2), checked=False)
@@ -116,12 +126,16 @@ def step_calls(problem: Problem, *, checked: bool = True) -> dict[str, Callable[
         return {
             "autograd": lambda: autograd_grads(p.X, p.y, p.w, p.b),
             "hand": lambda: grad.squared_loss_grads(p.X, p.y, w, b),
-            "numpy": lambda: grad_np.squared_loss_grads(p.X_np, p.y_np, p.w_np, p.b_np),
+            "numpy": lambda: grad_np.squared_loss_grads(
+                p.X_np, p.y_np, p.w_np, p.b_np
+            ),
         }
     return {
         "autograd": lambda: trusted(autograd_grads, p.X, p.y, p.w, p.b),
         "hand": lambda: trusted(grad.squared_loss_grads, p.X, p.y, w, b),
-        "numpy": lambda: trusted(grad_np.squared_loss_grads, p.X_np, p.y_np, p.w_np, p.b_np),
+        "numpy": lambda: trusted(
+            grad_np.squared_loss_grads, p.X_np, p.y_np, p.w_np, p.b_np
+        ),
     }
 
 
@@ -146,12 +160,16 @@ def numpy_epoch(
     rng: np.random.Generator,
 ) -> None:
     """One epoch of :func:`linreg_src.train.train`'s loop in NumPy: shuffle, slice, hand step."""
-    for X, y in minibatches(batch_size, features, labels, rng.permutation(len(features))):
+    for X, y in minibatches(
+        batch_size, features, labels, rng.permutation(len(features))
+    ):
         sgd_update([w, b], list(grad_np.squared_loss_grads(X, y, w, b)), lr, len(y))
 
 
 @checked(problem=_problem)
-def epoch_calls(problem: Problem, *, lr: float, batch_size: int) -> dict[str, Callable[[], Any]]:
+def epoch_calls(
+    problem: Problem, *, lr: float, batch_size: int
+) -> dict[str, Callable[[], Any]]:
     """Return one zero-argument epoch per method, each training its own copy of ``(w, b)``.
 
     >>> calls = epoch_calls(make_problem(25, 2), lr=0.03, batch_size=10)
@@ -166,7 +184,11 @@ def epoch_calls(problem: Problem, *, lr: float, batch_size: int) -> dict[str, Ca
     rng = np.random.default_rng(1)
     kw = {"lr": lr, "batch_size": batch_size}
     return {
-        "autograd": lambda: train(p.X, p.y, w_a, b_a, num_epochs=1, generator=g_a, **kw),
-        "hand": lambda: train(p.X, p.y, w_h, b_h, num_epochs=1, generator=g_h, grads="hand", **kw),
+        "autograd": lambda: train(
+            p.X, p.y, w_a, b_a, num_epochs=1, generator=g_a, **kw
+        ),
+        "hand": lambda: train(
+            p.X, p.y, w_h, b_h, num_epochs=1, generator=g_h, grads="hand", **kw
+        ),
         "numpy": lambda: numpy_epoch(p.X_np, p.y_np, w_n, b_n, rng=rng, **kw),
     }

@@ -33,9 +33,13 @@ def synthetic_data(
     >>> X.shape, y.shape
     (torch.Size([1000, 2]), torch.Size([1000, 1]))
     """  # noqa: E501
-    X = torch.normal(0.0, 1.0, (num_examples, len(w)), generator=generator, dtype=w.dtype)
+    X = torch.normal(
+        0.0, 1.0, (num_examples, len(w)), generator=generator, dtype=w.dtype
+    )
     y = X @ w + b
-    y = y + torch.normal(0.0, noise_std, y.shape, generator=generator, dtype=w.dtype)
+    y = y + torch.normal(
+        0.0, noise_std, y.shape, generator=generator, dtype=w.dtype
+    )
     return X, y.reshape(-1, 1)
 
 
@@ -58,7 +62,11 @@ def minibatches(
 
 @checked
 def data_iter(
-    batch_size: int, features: torch.Tensor, labels: torch.Tensor, *, generator: torch.Generator
+    batch_size: int,
+    features: torch.Tensor,
+    labels: torch.Tensor,
+    *,
+    generator: torch.Generator,
 ) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
     """Yield shuffled minibatches ``(X, y)`` that cover every example once, as d2l's ``data_iter``.
 
@@ -67,7 +75,10 @@ def data_iter(
     [10, 10, 5]
     """
     return minibatches(
-        batch_size, features, labels, torch.randperm(len(features), generator=generator)
+        batch_size,
+        features,
+        labels,
+        torch.randperm(len(features), generator=generator),
     )
 
 

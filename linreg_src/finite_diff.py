@@ -23,7 +23,12 @@ from typing import Any
 import numpy as np
 import torch
 
-from linreg_src._validate import check_float_array, check_positive, check_real_scalar, describe
+from linreg_src._validate import (
+    check_float_array,
+    check_positive,
+    check_real_scalar,
+    describe,
+)
 from linreg_src.check import _as_float64, compare_gradients
 
 __all__ = [
@@ -50,7 +55,9 @@ def default_step(dtype: torch.dtype) -> float:
     (True, '4.92e-03')
     """
     if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
-        raise TypeError(f"dtype must be a floating-point torch.dtype, got {dtype!r}")
+        raise TypeError(
+            f"dtype must be a floating-point torch.dtype, got {dtype!r}"
+        )
     return float(torch.finfo(dtype).eps) ** (1.0 / 3.0)
 
 
@@ -73,12 +80,17 @@ def central_difference(
     >>> round(ga.item(), 6), round(gb.item(), 6)
     (12.0, 9.0)
     """
-    base, rel = _setup(f, params, eps, allow_float32)  # contiguous copies, relative step
+    base, rel = _setup(
+        f, params, eps, allow_float32
+    )  # contiguous copies, relative step
     grads = []
     with torch.no_grad():
         for index, p in enumerate(base):
             grad = torch.zeros_like(p)
-            flat, flat_grad = p.reshape(-1), grad.reshape(-1)  # views: writing flat[k] shifts p
+            flat, flat_grad = (
+                p.reshape(-1),
+                grad.reshape(-1),
+            )  # views: writing flat[k] shifts p
             for k in range(flat.numel()):
                 original = flat[k].clone()
                 h = rel * max(1.0, abs(float(original)))
@@ -87,7 +99,9 @@ def central_difference(
                 flat[k] = original - h
                 minus, f_minus = flat[k].clone(), _loss_at(f, base)
                 flat[k] = original
-                step = _actual_step(plus, minus, at=(index, k, float(original), rel))
+                step = _actual_step(
+                    plus, minus, at=(index, k, float(original), rel)
+                )
                 flat_grad[k] = (f_plus - f_minus) / step
             grads.append(grad)
     return _finite(tuple(grads))
@@ -115,15 +129,22 @@ class FDSweep:
         2.3283064365386963e-10
         """
         h = float(check_positive("step", step))
-        numerator, denominator = self.machine_eps * abs(self.loss_value), h * self.grad_scale
+        numerator, denominator = (
+            self.machine_eps * abs(self.loss_value),
+            h * self.grad_scale,
+        )
         if not denominator or not math.isfinite(numerator / denominator):
-            raise ValueError(f"step={h:g} is too small: the estimate overflows float64")
+            raise ValueError(
+                f"step={h:g} is too small: the estimate overflows float64"
+            )
         return numerator / denominator
 
     @property
     def best(self) -> tuple[float, float]:
         """``(step, error)`` with the smallest error of the sweep."""
-        pairs = [(h, e) for h, e in zip(self.steps, self.errors, strict=True) if e == e]
+        pairs = [
+            (h, e) for h, e in zip(self.steps, self.errors, strict=True) if e == e
+        ]
         if not pairs:
             raise ValueError(
                 f"no step of steps={self.steps} measured an error: each one vanished in "
@@ -152,7 +173,9 @@ def fd_error_sweep(
     dtype = checked[0].dtype
     names = [f"param {k}" for k in range(len(checked))]
     if isinstance(exact, torch.Tensor) or not isinstance(exact, Sequence):
-        raise TypeError(f"exact must be a tuple of gradients, one per param, got {describe(exact)}")
+        raise TypeError(
+            f"exact must be a tuple of gradients, one per param, got {describe(exact)}"
+        )
     exact_scale = max(
         (
             float(np.max(np.abs(_as_float64("exact", n, g)), initial=0.0))
@@ -161,7 +184,9 @@ def fd_error_sweep(
         default=0.0,
     )
     if exact_scale == 0.0:
-        raise ValueError("exact is zero everywhere: a relative error needs a non-zero gradient")
+        raise ValueError(
+            "exact is zero everywhere: a relative error needs a non-zero gradient"
+        )
     errors = []
     for h in steps:
         try:
@@ -169,10 +194,14 @@ def fd_error_sweep(
         except StepTooSmallError:
             errors.append(math.nan)
             continue
-        cmp = compare_gradients({"exact": tuple(exact), "fd": fd}, param_names=names)
+        cmp = compare_gradients(
+            {"exact": tuple(exact), "fd": fd}, param_names=names
+        )
         errors.append(cmp.max_abs / exact_scale)
     if all(e != e for e in errors):
-        raise ValueError(f"steps: every step of {steps} vanished in {dtype}; pass larger steps")
+        raise ValueError(
+            f"steps: every step of {steps} vanished in {dtype}; pass larger steps"
+        )
     with torch.no_grad():
         loss_value = _loss_at(f, checked)
     return FDSweep(
@@ -203,7 +232,9 @@ def _check_params(params: Any, *, allow_float32: bool) -> tuple[torch.Tensor, ..
             f"got {describe(params)}"
         )
     if len(params) == 0:
-        raise ValueError("params is empty: pass at least one tensor to differentiate by")
+        raise ValueError(
+            "params is empty: pass at least one tensor to differentiate by"
+        )
     for k, p in enumerate(params):
         name = f"params[{k}]"
         if not isinstance(p, torch.Tensor):
@@ -212,27 +243,47 @@ def _check_params(params: Any, *, allow_float32: bool) -> tuple[torch.Tensor, ..
         if p.dtype == torch.float32 and not allow_float32:
             raise TypeError(_FLOAT32_REFUSAL.format(name=name, dtype=p.dtype))
         if p.dtype not in (torch.float64, torch.float32):
-            raise TypeError(f"{name} must be float64 (or float32 on request), got {p.dtype}")
+            raise TypeError(
+                f"{name} must be float64 (or float32 on request), got {p.dtype}"
+            )
     if len({p.dtype for p in params}) > 1:
         listing = ", ".join(str(p.dtype) for p in params)
         raise TypeError(f"params must share one dtype, got {listing}")
     return tuple(params)
 
 
-def _setup(f: Any, params: Any, eps: Any, allow_float32: bool) -> tuple[list[torch.Tensor], float]:
+def _setup(
+    f: Any, params: Any, eps: Any, allow_float32: bool
+) -> tuple[list[torch.Tensor], float]:
     """Check the arguments; return contiguous copies of ``params`` and the relative step."""
     if not callable(f):
-        raise TypeError(f"f must be callable (a function of the params), got {describe(f)}")
+        raise TypeError(
+            f"f must be callable (a function of the params), got {describe(f)}"
+        )
     checked = _check_params(params, allow_float32=allow_float32)
-    rel = default_step(checked[0].dtype) if eps is None else float(check_positive("eps", eps))
+    rel = (
+        default_step(checked[0].dtype)
+        if eps is None
+        else float(check_positive("eps", eps))
+    )
     # contiguous copies, so that reshape(-1) is a view even for w = weight.T
-    return [p.detach().clone(memory_format=torch.contiguous_format) for p in checked], rel
+    return [
+        p.detach().clone(memory_format=torch.contiguous_format) for p in checked
+    ], rel
 
 
 def _check_steps(steps: Any) -> tuple[float, ...]:
-    if isinstance(steps, (str, bytes)) or not isinstance(steps, Sequence) or not steps:
-        raise ValueError(f"steps must be a non-empty sequence of numbers, got {describe(steps)}")
-    return tuple(float(check_positive(f"steps[{i}]", h)) for i, h in enumerate(steps))
+    if (
+        isinstance(steps, (str, bytes))
+        or not isinstance(steps, Sequence)
+        or not steps
+    ):
+        raise ValueError(
+            f"steps must be a non-empty sequence of numbers, got {describe(steps)}"
+        )
+    return tuple(
+        float(check_positive(f"steps[{i}]", h)) for i, h in enumerate(steps)
+    )
 
 
 def _loss_at(f: Callable[..., Any], params: Sequence[torch.Tensor]) -> float:
@@ -246,7 +297,9 @@ def _loss_at(f: Callable[..., Any], params: Sequence[torch.Tensor]) -> float:
     try:
         return check_real_scalar("f(*params)", value)
     except ValueError as exc:
-        raise ValueError(f"{exc}; the loss is not finite at a shifted point") from None
+        raise ValueError(
+            f"{exc}; the loss is not finite at a shifted point"
+        ) from None
 
 
 def _actual_step(

@@ -15,7 +15,12 @@ import torch
 
 from linreg_src._guard import checked
 
-__all__ = ["error_term", "mse_loss_grads", "squared_loss_grads", "weight_grad_by_components"]
+__all__ = [
+    "error_term",
+    "mse_loss_grads",
+    "squared_loss_grads",
+    "weight_grad_by_components",
+]
 
 
 @checked

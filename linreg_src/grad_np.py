@@ -11,7 +11,12 @@ import numpy as np
 
 from linreg_src._guard import checked
 
-__all__ = ["error_term", "mse_loss_grads", "squared_loss_grads", "weight_grad_by_components"]
+__all__ = [
+    "error_term",
+    "mse_loss_grads",
+    "squared_loss_grads",
+    "weight_grad_by_components",
+]
 
 
 @checked

@@ -35,7 +35,9 @@ def mse_loss(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
 
 
 @checked
-def reduce_loss(l: torch.Tensor, reduction: Literal["sum", "mean"] = "sum") -> torch.Tensor:  # noqa: E741
+def reduce_loss(
+    l: torch.Tensor, reduction: Literal["sum", "mean"] = "sum"
+) -> torch.Tensor:
     r"""Reduce losses to :math:`\sum_i l^{(i)}` ("sum") or :math:`\frac1N\sum_i l^{(i)}` ("mean").
 
     >>> reduce_loss(torch.tensor([[1.0], [3.0]]), "mean")

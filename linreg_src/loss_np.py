@@ -32,7 +32,9 @@ def mse_loss(y_hat: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 
 @checked
-def reduce_loss(l: np.ndarray, reduction: Literal["sum", "mean"] = "sum") -> np.ndarray:  # noqa: E741
+def reduce_loss(
+    l: np.ndarray, reduction: Literal["sum", "mean"] = "sum"
+) -> np.ndarray:
     r"""Reduce losses to :math:`\sum_i l^{(i)}` ("sum") or :math:`\frac1N\sum_i l^{(i)}` ("mean").
 
     >>> float(reduce_loss(np.array([[1.0], [3.0]]), "mean"))

@@ -33,11 +33,15 @@ def design_matrix(X: torch.Tensor) -> torch.Tensor:
     tensor([[2., 1.],
             [3., 1.]], dtype=torch.float64)
     """
-    return torch.cat([X.detach().double(), torch.ones(len(X), 1, dtype=torch.float64)], dim=1)
+    return torch.cat(
+        [X.detach().double(), torch.ones(len(X), 1, dtype=torch.float64)], dim=1
+    )
 
 
 @checked
-def least_squares(X: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+def least_squares(
+    X: torch.Tensor, y: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
     r"""Return the ``(w, b)`` that minimise :math:`\|\mathbf X\mathbf w + b - \mathbf y\|^2`.
 
     Solved in float64 on :math:`[\mathbf X, \mathbf 1]` (N >= d + 1), returned in ``X``'s dtype.
@@ -49,7 +53,9 @@ def least_squares(X: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch
     """
     _enough_rows("X", X)
     d = X.shape[1]
-    solution = torch.linalg.lstsq(design_matrix(X), y.double(), driver="gelsd").solution
+    solution = torch.linalg.lstsq(
+        design_matrix(X), y.double(), driver="gelsd"
+    ).solution
     return solution[:d].to(X.dtype), solution[d:].reshape(1).to(X.dtype)
 
 
@@ -88,5 +94,7 @@ def gd_closed_form(
     theta_star = torch.cat([w_star.reshape(1), b_star]).reshape(2, 1)
     theta0 = torch.tensor(initial, dtype=torch.float64).reshape(2, 1)
     step = torch.eye(2, dtype=torch.float64) - lr * mse_hessian(x)
-    theta = theta_star + torch.linalg.matrix_power(step, num_epochs) @ (theta0 - theta_star)
+    theta = theta_star + torch.linalg.matrix_power(step, num_epochs) @ (
+        theta0 - theta_star
+    )
     return float(theta[0, 0]), float(theta[1, 0])

@@ -53,7 +53,9 @@ def init_linear(
     >>> tuple(m.weight.shape), tuple(m.bias.shape)
     ((3, 2), (3,))
     """
-    with torch.random.fork_rng(devices=[]):  # the constructor's own draw leaves no trace
+    with torch.random.fork_rng(
+        devices=[]
+    ):  # the constructor's own draw leaves no trace
         module = nn.Linear(in_features, out_features, dtype=dtype)
     bound = 1.0 / math.sqrt(in_features)
     with torch.no_grad():
@@ -105,8 +107,13 @@ def fit_by_autograd(
     if optimizer == "sgd":
         opt = torch.optim.SGD(model.parameters(), lr=lr)
     else:
-        opt = torch.optim.Adam(model.parameters(), lr=lr, betas=ADAM_BETAS, eps=ADAM_EPS)
-    history, losses = [(model.weight.detach().clone(), model.bias.detach().clone())], []
+        opt = torch.optim.Adam(
+            model.parameters(), lr=lr, betas=ADAM_BETAS, eps=ADAM_EPS
+        )
+    history, losses = (
+        [(model.weight.detach().clone(), model.bias.detach().clone())],
+        [],
+    )
     for _ in range(num_epochs):
         loss = nn.MSELoss()(model(x), y)
         losses.append(loss.item())
@@ -148,7 +155,9 @@ def fit_by_hand(
         losses.append(nn.functional.mse_loss(y_hat, y).item())
         grads = hand_mse_grads(x, y, y_hat)
         if optimizer == "sgd":
-            sgd_update([w, b], grads, lr, 1)  # the loss is a mean already: divide by 1
+            sgd_update(
+                [w, b], grads, lr, 1
+            )  # the loss is a mean already: divide by 1
         else:
             for param, grad, (m, v) in zip((w, b), grads, moments, strict=True):
                 adam_update(param, grad, m, v, t, lr=lr)
@@ -216,7 +225,13 @@ def train_linear_module(
     else:
         with torch.no_grad():
             history, losses = fit_by_hand(
-                x, y, module.weight, module.bias, optimizer=optimizer, lr=lr, num_epochs=num_epochs
+                x,
+                y,
+                module.weight,
+                module.bias,
+                optimizer=optimizer,
+                lr=lr,
+                num_epochs=num_epochs,
             )
     with torch.no_grad():
         final_loss = nn.MSELoss()(module(x), y).item()
@@ -234,7 +249,9 @@ def train_linear_module(
 def _digit(name: str, value: Any) -> int:
     size = int(check_positive(name, value, integer=True))
     if size > 9:
-        raise ValueError(f"{name} must be at most 9 to write the formula out, got {size}")
+        raise ValueError(
+            f"{name} must be at most 9 to write the formula out, got {size}"
+        )
     return size
 
 
@@ -285,8 +302,12 @@ def check_linear_formula(
     >>> c.weight_shape, c.bias_shape, c.output_shape, c.max_error_components < 1e-12
     ((3, 2), (3,), (4, 3), True)
     """
-    module = init_linear(in_features, out_features, generator=generator, dtype=torch.float64)
-    X = torch.randn(num_examples, in_features, generator=generator, dtype=torch.float64)
+    module = init_linear(
+        in_features, out_features, generator=generator, dtype=torch.float64
+    )
+    X = torch.randn(
+        num_examples, in_features, generator=generator, dtype=torch.float64
+    )
     W, b = module.weight.detach(), module.bias.detach()
     with torch.no_grad():
         out = module(X)

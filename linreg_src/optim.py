@@ -23,7 +23,9 @@ ADAM_EPS = 1e-8
 
 
 @checked(backend="any")
-def sgd_update(params: Sequence[Any], grads: Sequence[Any], lr: float, batch_size: int) -> None:
+def sgd_update(
+    params: Sequence[Any], grads: Sequence[Any], lr: float, batch_size: int
+) -> None:
     r"""Minibatch SGD, in place: :math:`\theta \leftarrow \theta - \eta\,g/|\mathcal B|`.
 
     Torch tensors or NumPy arrays; ``grads`` are gradients of the summed batch loss.
@@ -41,7 +43,11 @@ def sgd_update(params: Sequence[Any], grads: Sequence[Any], lr: float, batch_siz
 
 @checked
 def sgd(
-    params: Sequence[torch.Tensor], lr: float, batch_size: int, *, zero_grad: bool = True
+    params: Sequence[torch.Tensor],
+    lr: float,
+    batch_size: int,
+    *,
+    zero_grad: bool = True,
 ) -> None:
     r"""d2l's ``sgd``: :func:`sgd_update` with the gradients in ``.grad``, then ``grad.zero_()``.
 

@@ -48,7 +48,10 @@ def rounds_to(value: float, published: float, decimals: int) -> bool:
     >>> rounds_to(-124.46705650, -124.4671, 4), rounds_to(-124.4670, -124.4671, 4)
     (True, False)
     """
-    value, published = check_real_scalar("value", value), check_real_scalar("published", published)
+    value, published = (
+        check_real_scalar("value", value),
+        check_real_scalar("published", published),
+    )
     decimals = _check_decimals(decimals)
     return _shown(value, decimals) == _shown(published, decimals)
 
@@ -56,7 +59,9 @@ def rounds_to(value: float, published: float, decimals: int) -> bool:
 # -- article 001: the initial w behind the printed gradients ------------------------------------
 
 
-def recover_initial_w(X: torch.Tensor, y: torch.Tensor, grad_w: torch.Tensor) -> torch.Tensor:
+def recover_initial_w(
+    X: torch.Tensor, y: torch.Tensor, grad_w: torch.Tensor
+) -> torch.Tensor:
     r"""Weights at which the summed loss (with :math:`b = 0`) has the gradient ``grad_w``.
 
     :math:`\mathbf g = \mathbf X^\top(\mathbf X\mathbf w - \mathbf y) \iff
@@ -71,7 +76,9 @@ def recover_initial_w(X: torch.Tensor, y: torch.Tensor, grad_w: torch.Tensor) ->
     """
     _check_solvable(X, y, grad_w)
     Xt = X.transpose(-2, -1)
-    return _finite_w(torch.linalg.solve(Xt @ X, grad_w + Xt @ y))  # (d, d) w = (d, 1)
+    return _finite_w(
+        torch.linalg.solve(Xt @ X, grad_w + Xt @ y)
+    )  # (d, d) w = (d, 1)
 
 
 def recover_initial_w_001() -> torch.Tensor:
@@ -108,11 +115,15 @@ def rounding_sensitivity_001(
     check_generator(generator)
     names = ("X", "y", "grad_w")
     if isinstance(perturb, str) or not set(perturb) <= set(names):
-        raise ValueError(f"perturb must be a tuple of names from {names}, got {perturb!r}")
+        raise ValueError(
+            f"perturb must be a tuple of names from {names}, got {perturb!r}"
+        )
     half = 0.5 * 10.0**-ARTICLE_001.decimals
 
     def jitter(name: str, t: torch.Tensor) -> torch.Tensor:
-        noise = torch.rand((num_draws, *t.shape), generator=generator, dtype=t.dtype)
+        noise = torch.rand(
+            (num_draws, *t.shape), generator=generator, dtype=t.dtype
+        )
         return t + (2 * noise - 1) * half * (name in perturb)
 
     X = jitter("X", as_tensor(ARTICLE_001.inputs["X"]))
@@ -126,7 +137,9 @@ def rounding_sensitivity_001(
 # -- article 004: the error terms behind the printed losses -------------------------------------
 
 
-def delta_from_losses(losses: torch.Tensor, y_hat_minus_y_sign: torch.Tensor) -> torch.Tensor:
+def delta_from_losses(
+    losses: torch.Tensor, y_hat_minus_y_sign: torch.Tensor
+) -> torch.Tensor:
     r"""Error terms from the losses :math:`l = \tfrac12\delta^2` and the signs of :math:`\delta`.
 
     :math:`\delta = \pm\sqrt{2l}`; losses (N, 1) and y_hat_minus_y_sign (N, 1) of ±1 give delta
@@ -197,7 +210,10 @@ def delta_bounds(
     sign = torch.sign(gap)
     big = torch.sqrt(2 * (losses + half))
     small = torch.sqrt(torch.clamp(2 * (losses - half), min=0.0))
-    from_loss = torch.minimum(sign * small, sign * big), torch.maximum(sign * small, sign * big)
+    from_loss = (
+        torch.minimum(sign * small, sign * big),
+        torch.maximum(sign * small, sign * big),
+    )
     lower = torch.maximum(from_loss[0], gap - half)
     upper = torch.minimum(from_loss[1], gap + half)
     if bool((lower > upper).any()):
@@ -215,7 +231,9 @@ def delta_bounds_004(case: Case) -> tuple[torch.Tensor, torch.Tensor]:
     True
     """
     p = _printed_004(case)
-    return delta_bounds(p["losses"], p["y_hat"], p["y"], decimals=ARTICLE_004.decimals)
+    return delta_bounds(
+        p["losses"], p["y_hat"], p["y"], decimals=ARTICLE_004.decimals
+    )
 
 
 # -- the checks at the edges ----------------------------------------------------------------------
@@ -308,9 +326,13 @@ def _check_printed(losses: Any, y_hat: Any, y: Any, decimals: Any) -> None:
 def _check_decimals(decimals: Any) -> int:
     """Return ``decimals`` if it is a whole number >= 0."""
     if isinstance(decimals, bool) or not isinstance(decimals, int):
-        raise TypeError(f"decimals must be a whole number, got {describe(decimals)}")
+        raise TypeError(
+            f"decimals must be a whole number, got {describe(decimals)}"
+        )
     if decimals < 0:
         raise ValueError(f"decimals must be >= 0, got {decimals}")
     if decimals > 20:
-        raise ValueError(f"decimals must be at most 20 (a float holds 17 digits), got {decimals}")
+        raise ValueError(
+            f"decimals must be at most 20 (a float holds 17 digits), got {decimals}"
+        )
     return decimals

@@ -77,15 +77,22 @@ def _rows(
     used_as_input: bool = False,
     note: str = "",
 ) -> list[Reproduction]:
-    values = [float(v) for v in (live.flatten().tolist() if torch.is_tensor(live) else live)]
+    values = [
+        float(v)
+        for v in (live.flatten().tolist() if torch.is_tensor(live) else live)
+    ]
     rows = []
     for name, pub, val in zip(names, published, values, strict=True):
         same = rounds_to(val, pub, article.decimals)
         status: Status = (
-            "mismatch" if not same else ("determines input" if used_as_input else "match")
+            "mismatch"
+            if not same
+            else ("determines input" if used_as_input else "match")
         )
         rows.append(
-            Reproduction(article.key, name, float(pub), val, article.decimals, status, note)
+            Reproduction(
+                article.key, name, float(pub), val, article.decimals, status, note
+            )
         )
     return rows
 
@@ -93,17 +100,27 @@ def _rows(
 def _article_000() -> list[Reproduction]:
     p = ARTICLE_000.inputs
     loss = squared_loss(as_tensor((p["y_hat"],)), as_tensor((p["y"],)))
-    return _rows(ARTICLE_000, ["loss (万²)"], (ARTICLE_000.published["loss"],), loss)
+    return _rows(
+        ARTICLE_000, ["loss (万²)"], (ARTICLE_000.published["loss"],), loss
+    )
 
 
 def _article_001() -> list[Reproduction]:
     X = as_tensor(ARTICLE_001.inputs["X"])
     y = as_tensor(ARTICLE_001.inputs["y"])
     w0 = recover_initial_w_001()
-    grad_w, grad_b = squared_loss_grads(X, y, w0, torch.zeros(1, dtype=torch.float64))
+    grad_w, grad_b = squared_loss_grads(
+        X, y, w0, torch.zeros(1, dtype=torch.float64)
+    )
     pub = ARTICLE_001.published
     return [
-        *_rows(ARTICLE_001, ["w.grad[0]", "w.grad[1]"], pub["grad_w"], grad_w, used_as_input=True),
+        *_rows(
+            ARTICLE_001,
+            ["w.grad[0]", "w.grad[1]"],
+            pub["grad_w"],
+            grad_w,
+            used_as_input=True,
+        ),
         *_rows(ARTICLE_001, ["b.grad"], (pub["grad_b"],), grad_b),
     ]
 
@@ -118,7 +135,11 @@ def _article_002() -> list[Reproduction]:
         for name, live in (("w", run.weight), ("b", run.bias)):
             published = pub[f"{optimizer}_{name}"]
             gap = abs(live - published)
-            same = "与原文打印的全部数位相同" if gap == 0 else f"与原文全精度相差 {gap:.1e}"
+            same = (
+                "与原文打印的全部数位相同"
+                if gap == 0
+                else f"与原文全精度相差 {gap:.1e}"
+            )
             rows += _rows(
                 ARTICLE_002,
                 [f"{label} {name}"],
@@ -134,7 +155,9 @@ def _article_003() -> list[Reproduction]:
     grads = factory_backward(fwd)
     names = ["u", "y", "loss", "grad_v", "grad_w"]
     live = [fwd.u, fwd.y, fwd.loss, grads.grad_v, grads.grad_w]
-    return _rows(ARTICLE_003, names, tuple(ARTICLE_003.published[n] for n in names), live)
+    return _rows(
+        ARTICLE_003, names, tuple(ARTICLE_003.published[n] for n in names), live
+    )
 
 
 def _article_004() -> list[Reproduction]:
@@ -153,7 +176,12 @@ def _article_004() -> list[Reproduction]:
             delta**2 / 2,
             used_as_input=True,
         )
-        rows += _rows(ARTICLE_004, [f"{case} y_hat{i}" for i in idx], p[f"y_hat_{case}"], y + delta)
+        rows += _rows(
+            ARTICLE_004,
+            [f"{case} y_hat{i}" for i in idx],
+            p[f"y_hat_{case}"],
+            y + delta,
+        )
         rows += _rows(
             ARTICLE_004,
             [f"{case} w.grad[{j}]" for j in range(X.shape[1])],
@@ -197,15 +225,21 @@ def check_reproductions(rows: tuple[Reproduction, ...]) -> None:
             f"{r.article} {r.quantity}: published {r.published_text}, live {r.live_text}"
             for r in bad
         )
-        raise AssertionError(f"{len(bad)} published number(s) not reproduced: {listing}")
+        raise AssertionError(
+            f"{len(bad)} published number(s) not reproduced: {listing}"
+        )
 
 
 def _check_rows(rows: object) -> tuple[Reproduction, ...]:
     if isinstance(rows, (str, bytes)) or not isinstance(rows, (tuple, list)):
-        raise TypeError(f"rows must be a tuple of Reproduction (reproduce_all()), got {rows!r}")
+        raise TypeError(
+            f"rows must be a tuple of Reproduction (reproduce_all()), got {rows!r}"
+        )
     for k, row in enumerate(rows):
         if not isinstance(row, Reproduction):
-            raise TypeError(f"rows[{k}] must be a Reproduction, got {type(row).__name__}")
+            raise TypeError(
+                f"rows[{k}] must be a Reproduction, got {type(row).__name__}"
+            )
     return tuple(rows)
 
 
@@ -225,7 +259,9 @@ def render_html_table(rows: tuple[Reproduction, ...]) -> str:
     True
     """
     rows = _check_rows(rows)
-    head = "".join(f"<th>{h}</th>" for h in ("文章", "量", "原文", "现算", "状态", "说明"))
+    head = "".join(
+        f"<th>{h}</th>" for h in ("文章", "量", "原文", "现算", "状态", "说明")
+    )
     body = "".join(
         f'<tr class="cmp-{r.status.replace(" ", "-")}"><td>[{r.article}]</td>'
         f"<td><code>{escape(r.quantity)}</code></td><td>{r.published_text}</td>"

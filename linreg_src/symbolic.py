@@ -92,10 +92,14 @@ def linreg_symbols(n: int, d: int) -> LinregSymbols:
     ((2, 3), (3, 1), x^{(2)}_{3}, \delta^{(1)})
     """
     n, d = _check_size(n, d)
-    X = sp.Matrix(n, d, lambda i, j: sp.Symbol(f"x^{{({i + 1})}}_{{{j + 1}}}", real=True))
+    X = sp.Matrix(
+        n, d, lambda i, j: sp.Symbol(f"x^{{({i + 1})}}_{{{j + 1}}}", real=True)
+    )
     w = sp.Matrix(d, 1, lambda j, _: sp.Symbol(f"w_{{{j + 1}}}", real=True))
     y = sp.Matrix(n, 1, lambda i, _: sp.Symbol(f"y^{{({i + 1})}}", real=True))
-    delta = sp.Matrix(n, 1, lambda i, _: sp.Symbol(rf"\delta^{{({i + 1})}}", real=True))
+    delta = sp.Matrix(
+        n, 1, lambda i, _: sp.Symbol(rf"\delta^{{({i + 1})}}", real=True)
+    )
     return LinregSymbols(X=X, w=w, b=sp.Symbol("b", real=True), y=y, delta=delta)
 
 
@@ -148,7 +152,9 @@ def gradient_in_delta(
     _check_symbols(sym)
     check_loss(loss, reduction)
     params = [*sym.w, sym.b]
-    funcs = [sp.Function(sym.delta[i].name, real=True)(*params) for i in range(sym.n)]
+    funcs = [
+        sp.Function(sym.delta[i].name, real=True)(*params) for i in range(sym.n)
+    ]
     if loss == "mse":
         total = sp.Add(*(f**2 for f in funcs))
     else:
@@ -158,7 +164,10 @@ def gradient_in_delta(
     back = dict(zip(funcs, sym.delta, strict=True))
 
     def by(p: sp.Symbol) -> sp.Expr:
-        inner = {sp.Derivative(f, p): sp.diff(residual[i], p) for i, f in enumerate(funcs)}
+        inner = {
+            sp.Derivative(f, p): sp.diff(residual[i], p)
+            for i, f in enumerate(funcs)
+        }
         return sp.expand(sp.diff(total, p).xreplace(inner).xreplace(back))
 
     return sp.Matrix(sym.d, 1, lambda j, _: by(sym.w[j])), by(sym.b)
@@ -236,7 +245,9 @@ class SymbolicStep:
     def holds(self) -> bool:
         """Whether ``derived - expected`` (and ``derived - shown``) simplify to zero."""
         agree = self._equal(self.derived, self.expected)
-        return agree and (self.shown is None or self._equal(self.derived, self.shown))
+        return agree and (
+            self.shown is None or self._equal(self.derived, self.shown)
+        )
 
     def latex(self, *, expected: Any = None) -> str:
         r"""Render ``lhs = shown (or derived) = expected``, the last only when written differently.
@@ -245,7 +256,10 @@ class SymbolicStep:
         """
         right = self.expected if expected is None else expected
         right_tex = right if isinstance(right, str) else sp.latex(right)
-        parts = [self.lhs, sp.latex(self.derived if self.shown is None else self.shown)]
+        parts = [
+            self.lhs,
+            sp.latex(self.derived if self.shown is None else self.shown),
+        ]
         if right_tex != parts[-1]:
             parts.append(right_tex)
         return " = ".join(parts)
@@ -301,16 +315,28 @@ def derivation_steps(sym: LinregSymbols) -> dict[str, SymbolicStep]:
             sp.ones(sym.n, 1),
         ),
     ]
-    grads = {k: symbolic_gradient(sym, loss=lo, reduction=r) for k, (lo, r) in LOSSES.items()}
-    shown = {k: gradient_in_delta(sym, loss=lo, reduction=r) for k, (lo, r) in LOSSES.items()}
+    grads = {
+        k: symbolic_gradient(sym, loss=lo, reduction=r)
+        for k, (lo, r) in LOSSES.items()
+    }
+    shown = {
+        k: gradient_in_delta(sym, loss=lo, reduction=r)
+        for k, (lo, r) in LOSSES.items()
+    }
     components = sp.Matrix(
-        sym.d, 1, lambda j, _: sp.Add(*(sym.delta[i] * sym.X[i, j] for i in range(sym.n)))
+        sym.d,
+        1,
+        lambda j, _: sp.Add(*(sym.delta[i] * sym.X[i, j] for i in range(sym.n))),
     )
     lhs_w = r"\frac{\partial L}{\partial \mathbf{w}}"
     form = matrix_form(sym, in_delta=True)
     steps += [
-        SymbolicStep("components", lhs_w, grads["sum"][0], components, defs, shown["sum"][0]),
-        SymbolicStep("matrix", lhs_w, grads["sum"][0], form[0], defs, shown["sum"][0]),
+        SymbolicStep(
+            "components", lhs_w, grads["sum"][0], components, defs, shown["sum"][0]
+        ),
+        SymbolicStep(
+            "matrix", lhs_w, grads["sum"][0], form[0], defs, shown["sum"][0]
+        ),
         SymbolicStep(
             "bias",
             r"\frac{\partial L}{\partial b}",
@@ -326,14 +352,17 @@ def derivation_steps(sym: LinregSymbols) -> dict[str, SymbolicStep]:
     ):
         lo, r = LOSSES[key]
         expected = matrix_form(sym, loss=lo, reduction=r, in_delta=True)[0]
-        steps.append(SymbolicStep(key, lhs, grads[key][0], expected, defs, shown[key][0]))
+        steps.append(
+            SymbolicStep(key, lhs, grads[key][0], expected, defs, shown[key][0])
+        )
     return {step.name: step for step in steps}
 
 
 # -- the numeric bridge ---------------------------------------------------------------------------
 
 GradFn = Callable[
-    [torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor]
+    [torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor],
+    tuple[torch.Tensor, torch.Tensor],
 ]
 
 
@@ -366,9 +395,13 @@ def gradient_function(
                 *w.reshape(-1).tolist(),
                 float(b.reshape(-1)[0]),
             )
-        out_w = torch.tensor([float(v) for v in values[: sym.d]], dtype=X.dtype).reshape(sym.d, 1)
+        out_w = torch.tensor(
+            [float(v) for v in values[: sym.d]], dtype=X.dtype
+        ).reshape(sym.d, 1)
         out_b = torch.tensor(float(values[sym.d]), dtype=X.dtype).reshape(b.shape)
-        if not (bool(torch.isfinite(out_w).all()) and bool(torch.isfinite(out_b).all())):
+        if not (
+            bool(torch.isfinite(out_w).all()) and bool(torch.isfinite(out_b).all())
+        ):
             raise ValueError(
                 f"the gradient overflows {X.dtype}: X, y, w and b are too large; scale them down"
             )

@@ -74,7 +74,9 @@ def factory_symbolic() -> FactorySymbolic:
     )
 
 
-def factory_symbolic_gradients(w: float, v: float, x: float, target: float) -> tuple[float, float]:
+def factory_symbolic_gradients(
+    w: float, v: float, x: float, target: float
+) -> tuple[float, float]:
     """Substitute numbers into the factory's symbolic gradients; return ``(grad_v, grad_w)``.
 
     >>> factory_symbolic_gradients(w=3, v=2, x=2, target=10)

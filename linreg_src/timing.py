@@ -80,7 +80,11 @@ def _calls(name: str, calls: Any) -> Mapping[str, Callable[[], object]]:
 
 
 def _blocks(name: str, blocks: Any) -> int:
-    if isinstance(blocks, bool) or not isinstance(blocks, int) or not 3 <= blocks <= 10**6:
+    if (
+        isinstance(blocks, bool)
+        or not isinstance(blocks, int)
+        or not 3 <= blocks <= 10**6
+    ):
         raise ValueError(
             f"{name} must be a whole number in [3, 10**6] (quartiles need 3), got {blocks!r}"
         )
@@ -117,7 +121,9 @@ def compare(
     }
     samples: dict[str, list[float]] = {name: [] for name in timers}
     with threadpool_limits(limits=threads):
-        numbers = {name: _calls_per_block(t, block_seconds) for name, t in timers.items()}
+        numbers = {
+            name: _calls_per_block(t, block_seconds) for name, t in timers.items()
+        }
         for _ in range(blocks):
             for name, t in timers.items():
                 samples[name].append(t.timeit(numbers[name]).median)

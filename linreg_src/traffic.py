@@ -24,7 +24,9 @@ __all__ = ["GRADIENT_OPS", "GradientTraffic", "bandwidth_calls", "gradient_traff
 #: Each array operation of the hand gradient, as ``(name, elements read, elements written)`` with
 #: the counts as functions of ``(N, d)``: :math:`\boldsymbol\delta = \mathbf X\mathbf w + b -
 #: \mathbf y`, :math:`\mathbf X^\top\boldsymbol\delta` and :math:`\sum_i\delta_i`.
-GRADIENT_OPS: tuple[tuple[str, Callable[[int, int], int], Callable[[int, int], int]], ...] = (
+GRADIENT_OPS: tuple[
+    tuple[str, Callable[[int, int], int], Callable[[int, int], int]], ...
+] = (
     ("X @ w", lambda n, d: n * d + d, lambda n, d: n),
     ("+ b", lambda n, d: n + 1, lambda n, d: n),
     ("- y", lambda n, d: 2 * n, lambda n, d: n),
@@ -69,7 +71,9 @@ class GradientTraffic:
 
 
 @checked
-def gradient_traffic(n: int, d: int, dtype: torch.dtype = torch.float32) -> GradientTraffic:
+def gradient_traffic(
+    n: int, d: int, dtype: torch.dtype = torch.float32
+) -> GradientTraffic:
     r"""Count the bytes of the hand gradient, :math:`s(2Nd + 8N + 2d + 2)` for ``s``-byte numbers.
 
     >>> t = gradient_traffic(10**6, 32, torch.float32)
@@ -77,12 +81,16 @@ def gradient_traffic(n: int, d: int, dtype: torch.dtype = torch.float32) -> Grad
     (256000000, 32000000, 288000264, 0.455)
     """
     size = torch.empty((), dtype=dtype).element_size()
-    per_op = tuple((name, r(n, d) * size, w(n, d) * size) for name, r, w in GRADIENT_OPS)
+    per_op = tuple(
+        (name, r(n, d) * size, w(n, d) * size) for name, r, w in GRADIENT_OPS
+    )
     return GradientTraffic(n, d, size, per_op)
 
 
 @checked
-def bandwidth_calls(nbytes: int) -> tuple[dict[str, Callable[[], object]], dict[str, int]]:
+def bandwidth_calls(
+    nbytes: int,
+) -> tuple[dict[str, Callable[[], object]], dict[str, int]]:
     r"""Return calls that copy and that sum ``nbytes`` of float32, and the bytes each moves.
 
     Time them with :func:`linreg_src.timing.compare` next to the gradient, so that both share
@@ -94,7 +102,9 @@ def bandwidth_calls(nbytes: int) -> tuple[dict[str, Callable[[], object]], dict[
     """
     count = nbytes // 4
     if count == 0:
-        raise ValueError(f"nbytes must hold at least one float32 (4 bytes), got {nbytes}")
+        raise ValueError(
+            f"nbytes must hold at least one float32 (4 bytes), got {nbytes}"
+        )
     src = torch.ones(count)
     dst = torch.zeros(count)  # zeros writes every page: no page faults while timing
     size = count * 4

@@ -66,7 +66,9 @@ def init_params(
     (torch.Size([2, 1]), tensor([0.], dtype=torch.float64))
     """
     generator = torch.Generator().manual_seed(seed)
-    w = torch.normal(0.0, init_std, (num_features, 1), generator=generator, dtype=dtype)
+    w = torch.normal(
+        0.0, init_std, (num_features, 1), generator=generator, dtype=dtype
+    )
     b = torch.zeros(1, dtype=dtype)
     return w.requires_grad_(requires_grad), b.requires_grad_(requires_grad)
 
@@ -170,7 +172,9 @@ def _mean_loss(features, labels, w, b) -> float:
         return float(squared_loss(linreg(features, w, b), labels).mean())
 
 
-def _loss_after_step(features, labels, w, b, *, epoch: int, step: int, lr: float) -> float:
+def _loss_after_step(
+    features, labels, w, b, *, epoch: int, step: int, lr: float
+) -> float:
     finite = bool(torch.isfinite(w).all()) and bool(torch.isfinite(b).all())
     loss = _mean_loss(features, labels, w, b) if finite else math.inf
     if not math.isfinite(loss):
@@ -228,7 +232,9 @@ def train_linreg(
         if len(batch_sizes) == max_steps:
             break
         for X, y in data_iter(batch_size, features, labels, generator=shuffle):
-            divisor = {"actual": len(y), "nominal": batch_size, "none": 1}[divide_by]
+            divisor = {"actual": len(y), "nominal": batch_size, "none": 1}[
+                divide_by
+            ]
             if grads == "autograd":
                 autograd_step(X, y, w, b, lr, divisor, zero_grad=zero_grad)
             else:
@@ -236,7 +242,15 @@ def train_linreg(
             history.append((w.detach().clone(), b.detach().clone()))
             batch_sizes.append(len(y))
             step_losses.append(
-                _loss_after_step(features, labels, w, b, epoch=epoch, step=len(batch_sizes), lr=lr)
+                _loss_after_step(
+                    features,
+                    labels,
+                    w,
+                    b,
+                    epoch=epoch,
+                    step=len(batch_sizes),
+                    lr=lr,
+                )
             )
             if len(batch_sizes) == max_steps:
                 break

@@ -34,12 +34,16 @@ def _positive(name: str, value: object) -> float:
     result = check_real_scalar(name, value)
     if result <= 0:
         raise ValueError(f"{name} must be positive, got {result}")
-    return check_plot_number(name, result, log=True, limit=1e30)  # its ratios stay drawable
+    return check_plot_number(
+        name, result, log=True, limit=1e30
+    )  # its ratios stay drawable
 
 
 def _positives(name: str, values: object) -> list[float]:
     if isinstance(values, (str, bytes, Mapping)) or not hasattr(values, "__iter__"):
-        raise TypeError(f"{name} must be a sequence of numbers, got {describe(values)}")
+        raise TypeError(
+            f"{name} must be a sequence of numbers, got {describe(values)}"
+        )
     return [_positive(f"{name}[{i}]", v) for i, v in enumerate(values)]  # type: ignore[arg-type]
 
 

@@ -40,7 +40,9 @@ def _check_curve(name: str, values: object, *, logy: bool) -> list[float]:
             f"curves[{name!r}] must be 1-D, got shape {tuple(values.shape)}"  # type: ignore[attr-defined]
         )
     if len(values) == 0:  # type: ignore[arg-type]
-        raise ValueError(f"curves[{name!r}] is empty; a curve needs at least one value")
+        raise ValueError(
+            f"curves[{name!r}] is empty; a curve needs at least one value"
+        )
     points = [
         check_plot_number(f"curves[{name!r}][{i}]", v)
         for i, v in enumerate(values)  # type: ignore[call-overload]

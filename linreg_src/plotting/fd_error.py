@@ -40,10 +40,18 @@ def plot_fd_error(panels: Mapping[str, Sequence[FDSweep]]) -> Figure:
     ``panels`` maps a title (no CJK) to its :class:`~linreg_src.finite_diff.FDSweep` records.
     """
     if not isinstance(panels, Mapping) or not panels:
-        raise ValueError("panels must be a non-empty mapping of titles to lists of FDSweep")
+        raise ValueError(
+            "panels must be a non-empty mapping of titles to lists of FDSweep"
+        )
     for title, sweeps in panels.items():
-        if isinstance(sweeps, FDSweep) or not isinstance(sweeps, Sequence) or not sweeps:
-            raise ValueError(f"panel {title!r} must hold a non-empty list of FDSweep records")
+        if (
+            isinstance(sweeps, FDSweep)
+            or not isinstance(sweeps, Sequence)
+            or not sweeps
+        ):
+            raise ValueError(
+                f"panel {title!r} must hold a non-empty list of FDSweep records"
+            )
         for sweep in sweeps:
             if not isinstance(sweep, FDSweep):
                 raise TypeError(
@@ -65,7 +73,11 @@ def plot_fd_error(panels: Mapping[str, Sequence[FDSweep]]) -> Figure:
         ax.set_facecolor("white")
         for sweep in sweeps:
             color = DTYPE_COLORS.get(sweep.dtype, "black")
-            pts = [(h, e) for h, e in zip(sweep.steps, sweep.errors, strict=True) if e == e]
+            pts = [
+                (h, e)
+                for h, e in zip(sweep.steps, sweep.errors, strict=True)
+                if e == e
+            ]
             # an exact zero error cannot be drawn on a log axis: draw it at the floor instead
             floor = sweep.machine_eps * 1e-2
             ax.loglog(
@@ -96,7 +108,9 @@ def plot_fd_error(panels: Mapping[str, Sequence[FDSweep]]) -> Figure:
             )
         bottom = min(s.machine_eps for s in sweeps) * 1e-2
         ax.set_ylim(bottom, 10.0)  # beyond 1000 % the step is simply useless
-        ax.set_xlim(min(min(s.steps) for s in sweeps), max(max(s.steps) for s in sweeps))
+        ax.set_xlim(
+            min(min(s.steps) for s in sweeps), max(max(s.steps) for s in sweeps)
+        )
         ax.set_title(title, fontsize=11)
         ax.set_ylabel(r"$\max|g_{\mathrm{FD}} - g| / \max|g|$")
         ax.grid(True, which="major", linewidth=0.4, alpha=0.5)

@@ -28,7 +28,11 @@ from linreg_src._validate import (
     describe,
     require_backend,
 )
-from linreg_src.plotting._checks import PLOT_LIMIT, check_figure_text, check_plot_number
+from linreg_src.plotting._checks import (
+    PLOT_LIMIT,
+    check_figure_text,
+    check_plot_number,
+)
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -39,9 +43,13 @@ __all__ = ["plot_fitted_lines", "plot_loss_landscape", "plot_parameter_cloud"]
 _MARKERS = ("*", "X", "P", "D", "s", "^")
 
 
-def _check_mapping(name: str, value: object, *, allow_empty: bool = False) -> Mapping:
+def _check_mapping(
+    name: str, value: object, *, allow_empty: bool = False
+) -> Mapping:
     if not isinstance(value, Mapping):
-        raise TypeError(f"{name} must be a mapping of label -> values, got {describe(value)}")
+        raise TypeError(
+            f"{name} must be a mapping of label -> values, got {describe(value)}"
+        )
     if not value and not allow_empty:
         raise ValueError(f"{name} is empty; pass at least one entry")
     for label in value:
@@ -53,23 +61,38 @@ def _check_mapping(name: str, value: object, *, allow_empty: bool = False) -> Ma
 LANDSCAPE_LIMIT = 1e30
 
 
-def _check_point(name: str, point: object, limit: float = PLOT_LIMIT) -> tuple[float, float]:
-    if isinstance(point, (str, bytes)) or not isinstance(point, Sequence) or len(point) != 2:
-        raise TypeError(f"{name} must be a pair (w, b) of numbers, got {describe(point)}")
+def _check_point(
+    name: str, point: object, limit: float = PLOT_LIMIT
+) -> tuple[float, float]:
+    if (
+        isinstance(point, (str, bytes))
+        or not isinstance(point, Sequence)
+        or len(point) != 2
+    ):
+        raise TypeError(
+            f"{name} must be a pair (w, b) of numbers, got {describe(point)}"
+        )
     w = check_plot_number(f"{name}[0]", point[0], limit=limit)
     return w, check_plot_number(f"{name}[1]", point[1], limit=limit)
 
 
 def _check_series(name: str, values: object, limit: float) -> list[float]:
     if isinstance(values, (str, bytes)) or not hasattr(values, "__len__"):
-        raise TypeError(f"{name} must be a sequence of numbers, got {describe(values)}")
+        raise TypeError(
+            f"{name} must be a sequence of numbers, got {describe(values)}"
+        )
     if len(values) == 0:  # type: ignore[arg-type]
         raise ValueError(f"{name} is empty")
-    return [check_plot_number(f"{name}[{i}]", v, limit=limit) for i, v in enumerate(values)]  # type: ignore[call-overload]
+    return [
+        check_plot_number(f"{name}[{i}]", v, limit=limit)
+        for i, v in enumerate(values)
+    ]  # type: ignore[call-overload]
 
 
 def _within(name: str, t: torch.Tensor, limit: float) -> torch.Tensor:
-    check_plot_number(f"{name}'s largest magnitude", float(t.detach().abs().max()), limit=limit)
+    check_plot_number(
+        f"{name}'s largest magnitude", float(t.detach().abs().max()), limit=limit
+    )
     return t.detach().double()
 
 
@@ -82,7 +105,11 @@ def _check_data(
 
 
 def _mark(
-    ax: Axes, points: Mapping[str, tuple[float, float]], *, size: float, face: Callable[[int], str]
+    ax: Axes,
+    points: Mapping[str, tuple[float, float]],
+    *,
+    size: float,
+    face: Callable[[int], str],
 ) -> None:
     """Mark each named point (w, b) with a black-edged marker, the k-th filled ``face(k)``."""
     for k, (label, (w, b)) in enumerate(points.items()):
@@ -123,7 +150,9 @@ def plot_fitted_lines(
     """
     xs, ys = _check_data(x, y)
     lines = _check_mapping("lines", lines)
-    params = {label: _check_point(f"lines[{label!r}]", p) for label, p in lines.items()}
+    params = {
+        label: _check_point(f"lines[{label!r}]", p) for label, p in lines.items()
+    }
     if title is not None:
         title = check_figure_text("title", title)
 
@@ -183,24 +212,37 @@ def plot_loss_landscape(
                 "each iterate needs both"
             )
         checked_paths[label] = (ws, bs)
-    marks = _check_mapping("marks", {} if marks is None else marks, allow_empty=True)
+    marks = _check_mapping(
+        "marks", {} if marks is None else marks, allow_empty=True
+    )
     points = {
-        label: _check_point(f"marks[{label!r}]", p, LANDSCAPE_LIMIT) for label, p in marks.items()
+        label: _check_point(f"marks[{label!r}]", p, LANDSCAPE_LIMIT)
+        for label, p in marks.items()
     }
     if title is not None:
         title = check_figure_text("title", title)
 
-    all_w = [w for ws, _ in checked_paths.values() for w in ws] + [p[0] for p in points.values()]
-    all_b = [b for _, bs in checked_paths.values() for b in bs] + [p[1] for p in points.values()]
+    all_w = [w for ws, _ in checked_paths.values() for w in ws] + [
+        p[0] for p in points.values()
+    ]
+    all_b = [b for _, bs in checked_paths.values() for b in bs] + [
+        p[1] for p in points.values()
+    ]
     span_w = max(max(all_w) - min(all_w), 0.1)
     span_b = max(max(all_b) - min(all_b), 0.1)
-    w_grid = torch.linspace(min(all_w) - 0.12 * span_w, max(all_w) + 0.12 * span_w, 241)
-    b_grid = torch.linspace(min(all_b) - 0.12 * span_b, max(all_b) + 0.12 * span_b, 241)
+    w_grid = torch.linspace(
+        min(all_w) - 0.12 * span_w, max(all_w) + 0.12 * span_w, 241
+    )
+    b_grid = torch.linspace(
+        min(all_b) - 0.12 * span_b, max(all_b) + 0.12 * span_b, 241
+    )
     W, B = torch.meshgrid(w_grid.double(), b_grid.double(), indexing="xy")
     # L(w, b) = mean((w x + b - y)^2), expanded into the data's moments
     m_xx, m_x, m_xy = (xs * xs).mean(), xs.mean(), (xs * ys).mean()
     m_y, m_yy = ys.mean(), (ys * ys).mean()
-    loss = W * W * m_xx + 2 * W * B * m_x + B * B - 2 * W * m_xy - 2 * B * m_y + m_yy
+    loss = (
+        W * W * m_xx + 2 * W * B * m_x + B * B - 2 * W * m_xy - 2 * B * m_y + m_yy
+    )
     A = torch.stack([xs, torch.ones_like(xs)], dim=1)
     theta = torch.linalg.lstsq(A, ys.unsqueeze(1), driver="gelsd").solution
     min_loss = float(((A @ theta).squeeze(1) - ys).pow(2).mean())
@@ -222,8 +264,18 @@ def plot_loss_landscape(
     )
     for k, (label, (ws, bs)) in enumerate(checked_paths.items()):
         color = f"C{(k + 3) % 10}"
-        ax.plot(ws, bs, color=color, linewidth=1.5, marker=".", markersize=4, label=label)
-        ax.plot(ws[0], bs[0], "o", color=color, markerfacecolor="white", markersize=8)
+        ax.plot(
+            ws,
+            bs,
+            color=color,
+            linewidth=1.5,
+            marker=".",
+            markersize=4,
+            label=label,
+        )
+        ax.plot(
+            ws[0], bs[0], "o", color=color, markerfacecolor="white", markersize=8
+        )
         ax.plot(ws[-1], bs[-1], "o", color=color, markersize=7)
     _mark(ax, points, size=11, face=lambda k: "gold" if k == 0 else "white")
     ax.set_aspect("equal", adjustable="datalim")
@@ -259,8 +311,12 @@ def plot_parameter_cloud(
                 f"got {tuple(cloud.shape)}"
             )
         checked[label] = _within(f"clouds[{label!r}]", cloud, PLOT_LIMIT)
-    marks = _check_mapping("marks", {} if marks is None else marks, allow_empty=True)
-    points = {label: _check_point(f"marks[{label!r}]", p) for label, p in marks.items()}
+    marks = _check_mapping(
+        "marks", {} if marks is None else marks, allow_empty=True
+    )
+    points = {
+        label: _check_point(f"marks[{label!r}]", p) for label, p in marks.items()
+    }
     if title is not None:
         title = check_figure_text("title", title)
 
@@ -275,7 +331,12 @@ def plot_parameter_cloud(
             label=f"{label} ({len(cloud)} runs)",
             linewidths=0,
         )
-    _mark(ax, points, size=12, face=lambda k: ("gold", "white", "tomato", "skyblue")[k % 4])
+    _mark(
+        ax,
+        points,
+        size=12,
+        face=lambda k: ("gold", "white", "tomato", "skyblue")[k % 4],
+    )
     ax.set_aspect("equal", adjustable="datalim")
     ax.set_xlabel("$w$")
     ax.set_ylabel("$b$")

@@ -30,7 +30,9 @@ def plot_factory_graph(fwd: FactoryForward, grads: FactoryGradients) -> Figure:
     >>> len(plot_factory_graph(fwd, factory_backward(fwd)).axes[0].texts)
     21
     """
-    if not isinstance(fwd, FactoryForward) or not isinstance(grads, FactoryGradients):
+    if not isinstance(fwd, FactoryForward) or not isinstance(
+        grads, FactoryGradients
+    ):
         raise TypeError(
             "plot_factory_graph(fwd, grads) expects a FactoryForward and a FactoryGradients, "
             f"got {type(fwd).__name__} and {type(grads).__name__}"
@@ -68,7 +70,9 @@ def plot_factory_graph(fwd: FactoryForward, grads: FactoryGradients) -> Figure:
         )
         ax.text(cx, cy, label, ha="center", va="center", fontsize=11, color="black")
 
-    def arrow(a: tuple[float, float], b: tuple[float, float], color: str, rad: float = 0.0) -> None:
+    def arrow(
+        a: tuple[float, float], b: tuple[float, float], color: str, rad: float = 0.0
+    ) -> None:
         ax.annotate(
             "",
             xy=b,
@@ -96,7 +100,12 @@ def plot_factory_graph(fwd: FactoryForward, grads: FactoryGradients) -> Figure:
     arrow((6.2, 3.0), (3.6, 3.0), BACKWARD_COLOR, rad=0.25)
     arrow((3.6, 3.0), (0.9, 3.0), BACKWARD_COLOR, rad=0.25)
     red = {"color": BACKWARD_COLOR, "fontsize": 10, "ha": "center"}
-    ax.text(7.55, 3.62, f"$\\partial L/\\partial y = 2(y-t) = {_fmt(grads.dloss_dy)}$", **red)
+    ax.text(
+        7.55,
+        3.62,
+        f"$\\partial L/\\partial y = 2(y-t) = {_fmt(grads.dloss_dy)}$",
+        **red,
+    )
     ax.text(
         4.9,
         3.62,

@@ -46,18 +46,26 @@ def _check_matrix(where: str, spec: object) -> Matrix:
         or len(spec) != 3
         or not isinstance(spec[0], str)
     ):
-        raise TypeError(f"{where} must be a (label, rows, cols) triple, got {describe(spec)}")
+        raise TypeError(
+            f"{where} must be a (label, rows, cols) triple, got {describe(spec)}"
+        )
     label, rows, cols = spec
     for name, n in (("rows", rows), ("cols", cols)):
         if isinstance(n, bool) or not isinstance(n, int):
-            raise TypeError(f"{where}: {name} must be a whole number, got {describe(n)}")
+            raise TypeError(
+                f"{where}: {name} must be a whole number, got {describe(n)}"
+            )
         if not 1 <= n <= 40:
-            raise ValueError(f"{where}: {name} must be between 1 and 40 to be drawn, got {n}")
+            raise ValueError(
+                f"{where}: {name} must be between 1 and 40 to be drawn, got {n}"
+            )
     return label, rows, cols
 
 
 def plot_matmul_shapes(
-    products: Sequence[Sequence[Matrix]], *, highlight: tuple[int, int] | None = (0, 0)
+    products: Sequence[Sequence[Matrix]],
+    *,
+    highlight: tuple[int, int] | None = (0, 0),
 ) -> Figure:
     r"""Draw matrix products :math:`AB = C` as grids of cells, one product per row.
 
@@ -71,13 +79,27 @@ def plot_matmul_shapes(
     >>> len(fig.axes)
     1
     """
-    if isinstance(products, (str, bytes)) or not isinstance(products, Sequence) or not products:
-        raise ValueError(f"products must be a non-empty list of [A, B, C], got {products!r}")
+    if (
+        isinstance(products, (str, bytes))
+        or not isinstance(products, Sequence)
+        or not products
+    ):
+        raise ValueError(
+            f"products must be a non-empty list of [A, B, C], got {products!r}"
+        )
     checked: list[tuple[Matrix, Matrix, Matrix]] = []
     for k, product in enumerate(products):
-        if not isinstance(product, Sequence) or isinstance(product, str) or len(product) != 3:
-            raise TypeError(f"products[{k}] must be [A, B, C], got {describe(product)}")
-        a, b, c = (_check_matrix(f"products[{k}][{m}]", s) for m, s in enumerate(product))
+        if (
+            not isinstance(product, Sequence)
+            or isinstance(product, str)
+            or len(product) != 3
+        ):
+            raise TypeError(
+                f"products[{k}] must be [A, B, C], got {describe(product)}"
+            )
+        a, b, c = (
+            _check_matrix(f"products[{k}][{m}]", s) for m, s in enumerate(product)
+        )
         if a[2] != b[1]:
             raise ValueError(
                 f"products[{k}]: {a[0]} has {a[2]} columns but {b[0]} has {b[1]} rows; "
@@ -88,7 +110,9 @@ def plot_matmul_shapes(
                 f"products[{k}]: ({a[1]}, {a[2]})({b[1]}, {b[2]}) = ({a[1]}, {b[2]}), "
                 f"but {c[0]} is ({c[1]}, {c[2]})"
             )
-        if highlight is not None and not (0 <= highlight[0] < c[1] and 0 <= highlight[1] < c[2]):
+        if highlight is not None and not (
+            0 <= highlight[0] < c[1] and 0 <= highlight[1] < c[2]
+        ):
             raise ValueError(
                 f"highlight {highlight} lies outside the ({c[1]}, {c[2]}) result of products[{k}]"
             )
@@ -102,8 +126,12 @@ def plot_matmul_shapes(
     heights = [max(a[1], b[1], c[1]) for a, b, c in checked]
     total_w = max(widths)
     total_h = sum(heights) + 2.2 * len(checked)
-    scale = min(0.42, 9.0 / total_w, 6.0 / total_h)  # inches per cell; at most 9 x 6 inches
-    fig = Figure(figsize=(total_w * scale + 0.4, total_h * scale + 0.4), facecolor="white")
+    scale = min(
+        0.42, 9.0 / total_w, 6.0 / total_h
+    )  # inches per cell; at most 9 x 6 inches
+    fig = Figure(
+        figsize=(total_w * scale + 0.4, total_h * scale + 0.4), facecolor="white"
+    )
     ax = fig.add_axes((0.0, 0.0, 1.0, 1.0))
     ax.set_xlim(-0.3, total_w + 0.3)
     ax.set_ylim(-0.3, total_h + 0.3)
@@ -111,19 +139,39 @@ def plot_matmul_shapes(
     ax.axis("off")
 
     def grid(
-        x0: float, top: float, spec: Matrix, shade: set[tuple[int, int]], strong: bool
+        x0: float,
+        top: float,
+        spec: Matrix,
+        shade: set[tuple[int, int]],
+        strong: bool,
     ) -> None:
         label, rows, cols = spec
         for i in range(rows):
             for j in range(cols):
                 hit = (i, j) in shade
-                color = (RESULT_COLOR if strong else HIGHLIGHT_COLOR) if hit else CELL_COLOR
+                color = (
+                    (RESULT_COLOR if strong else HIGHLIGHT_COLOR)
+                    if hit
+                    else CELL_COLOR
+                )
                 ax.add_patch(
                     Rectangle(
-                        (x0 + j, top - i - 1), 1, 1, facecolor=color, edgecolor=EDGE_COLOR, lw=0.8
+                        (x0 + j, top - i - 1),
+                        1,
+                        1,
+                        facecolor=color,
+                        edgecolor=EDGE_COLOR,
+                        lw=0.8,
                     )
                 )
-        ax.text(x0 + cols / 2, top - rows - 0.45, f"${label}$", ha="center", va="top", fontsize=12)
+        ax.text(
+            x0 + cols / 2,
+            top - rows - 0.45,
+            f"${label}$",
+            ha="center",
+            va="top",
+            fontsize=12,
+        )
         ax.text(
             x0 + cols / 2,
             top - rows - 1.25,
@@ -139,16 +187,27 @@ def plot_matmul_shapes(
         x = 0.0
         grid(x, top, a, {(i, q) for q in range(a[2])}, strong=False)
         x += a[2] + gap
-        ax.text(x - gap / 2, top - h / 2, r"$\times$", ha="center", va="center", fontsize=14)
+        ax.text(
+            x - gap / 2,
+            top - h / 2,
+            r"$\times$",
+            ha="center",
+            va="center",
+            fontsize=14,
+        )
         grid(x, top, b, {(q, j) for q in range(b[1])}, strong=False)
         x += b[2] + gap
-        ax.text(x - gap / 2, top - h / 2, "$=$", ha="center", va="center", fontsize=14)
+        ax.text(
+            x - gap / 2, top - h / 2, "$=$", ha="center", va="center", fontsize=14
+        )
         grid(x, top, c, {(i, j)}, strong=True)
         top -= h + 2.2
     return fig
 
 
-def _clip(polygon: list[tuple[float, float]], a: tuple[float, float], c: float) -> list:
+def _clip(
+    polygon: list[tuple[float, float]], a: tuple[float, float], c: float
+) -> list:
     """Keep the part of a convex polygon where ``a[0]*x + a[1]*y <= c`` (Sutherland-Hodgman)."""
     out = []
     for k, p in enumerate(polygon):
@@ -186,17 +245,27 @@ def plot_feasible_delta(
     >>> len(fig.axes)
     2
     """
-    require_backend("torch", "articles", X=X, y=y, y_hat=y_hat, losses=losses, grad_w=grad_w)
+    require_backend(
+        "torch", "articles", X=X, y=y, y_hat=y_hat, losses=losses, grad_w=grad_w
+    )
     lower, upper = delta_bounds(losses, y_hat, y, decimals=decimals)
     if tuple(X.shape[:1]) != (2,) or X.ndim != 2:
-        raise ValueError(f"X must have exactly two rows (two examples), got {describe(X)}")
-    check_column_pair(grad_w, torch.zeros(X.shape[1], 1, dtype=grad_w.dtype), names=("grad_w", "w"))
+        raise ValueError(
+            f"X must have exactly two rows (two examples), got {describe(X)}"
+        )
+    check_column_pair(
+        grad_w,
+        torch.zeros(X.shape[1], 1, dtype=grad_w.dtype),
+        names=("grad_w", "w"),
+    )
 
     from matplotlib.figure import Figure
     from matplotlib.patches import Polygon, Rectangle
 
     h = 0.5 * 10.0**-decimals
-    centre = [float(v) for v in (torch.sign(y_hat - y) * torch.sqrt(2 * losses)).flatten()]
+    centre = [
+        float(v) for v in (torch.sign(y_hat - y) * torch.sqrt(2 * losses)).flatten()
+    ]
     gap = [float(v) - c for v, c in zip((y_hat - y).flatten(), centre, strict=True)]
     lo = [float(v) - c for v, c in zip(lower.flatten(), centre, strict=True)]
     hi = [float(v) - c for v, c in zip(upper.flatten(), centre, strict=True)]
@@ -238,7 +307,11 @@ def plot_feasible_delta(
         )
     )
     left.plot(
-        gap[0] / unit_l, gap[1] / unit_l, "s", color=EDGE_COLOR, label=r"rounded $\hat y - y$"
+        gap[0] / unit_l,
+        gap[1] / unit_l,
+        "s",
+        color=EDGE_COLOR,
+        label=r"rounded $\hat y - y$",
     )
     left.add_patch(
         Rectangle(
@@ -297,6 +370,12 @@ def plot_feasible_delta(
     for ax in (left, right):
         for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
             handles.setdefault(label, handle)
-    fig.legend(list(handles.values()), list(handles), loc="lower center", ncol=4, fontsize=9)
+    fig.legend(
+        list(handles.values()),
+        list(handles),
+        loc="lower center",
+        ncol=4,
+        fontsize=9,
+    )
     fig.tight_layout(rect=(0.0, 0.14, 1.0, 1.0))
     return fig

@@ -315,8 +315,8 @@ def test_chapter_reads_like_a_book(visit, site_dir):
     assert logo.evaluate("img => img.complete && img.naturalWidth > 0")
     assert any(url.endswith("/_static/logo.svg") for url in record.requests)
     assert page.locator('link[rel="icon"]').get_attribute("href") == "_static/logo.svg"
-    assert page.locator("a.left-prev").get_attribute("href") == "worked_examples.html"
-    assert page.locator("a.right-next").get_attribute("href") == "from_scratch.html"
+    assert page.locator("a.left-prev").get_attribute("href") == "notation.html"
+    assert page.locator("a.right-next").get_attribute("href") == "error_term.html"
     footer = page.locator(".bd-footer-content, footer").all_inner_texts()
     assert re.search(r"最后更新于 \d{4}-\d{2}-\d{2}", " ".join(footer)), footer
 
@@ -326,8 +326,8 @@ def test_chapter_reads_like_a_book(visit, site_dir):
 
     # Figure and exercise numbering, Chinese style, per chapter.
     captions = page.locator("article.bd-article .caption-number").all_inner_texts()
-    assert "图 5.1" in [c.strip() for c in captions]
-    assert {"练习 5.1", "练习 5.2", "练习 5.3"} <= {c.strip() for c in captions}
+    assert "图 2.1" in [c.strip() for c in captions]
+    assert {"练习 2.1", "练习 2.2", "练习 2.3"} <= {c.strip() for c in captions}
     assert page.locator("article.bd-article").inner_text().count("式 (5.") >= 3
 
     # A cell tagged hide-input is folded: its code stays hidden behind a Chinese prompt.

@@ -83,7 +83,7 @@ KEY_NUMBERS: dict[str, list[str]] = {
         f"\\sqrt{{2l}}=\\){_g(math.sqrt(2 * _A0['loss']))}万元",
     ],
     "sum_vs_mean": [f"比值都是\\(N=\\){_I1['batch_size']}"],
-    "worked_examples": [  # article 004's 1-D example as it printed it
+    "article_004": [  # article 004's 1-D example as it printed it
         f"原文打印的预测是{_A4['y_hat_1d'][0]:.4f}",
         f"损失{_A4['loss_1d'][0]:.4f}",
         "w.grad为[" + ",".join(f"{g:.4f}" for g in _A4["grad_w_1d"]) + "]",

@@ -49,9 +49,10 @@ _A4 = ARTICLE_004.published
 _I0, _I1 = ARTICLE_000.inputs, ARTICLE_001.inputs
 _, _, _MODEL_002 = article_002_setup(ARTICLE_002_SEED)
 #: Each page's key numbers, as fragments of its visible text with all whitespace removed (glue
-#: adds spaces), formulas written as their TeX source. Build them from linreg_src (published values in
-#: ``linreg_src.articles``, or the functions the page calls), not by typing the number, so the
-#: test checks the page against the package. Every page that executes code needs an entry.
+#: adds spaces), each formula written as its TeX source. Build them from linreg_src (published
+#: values in ``linreg_src.articles``, or the functions the page calls), not by typing the
+#: number, so the test checks the page against the package. Every page that executes code needs
+#: an entry.
 KEY_NUMBERS: dict[str, list[str]] = {
     "chain_rule": [
         f"做出{_g(_A3['u'])}个肉饼",
@@ -120,14 +121,14 @@ def compact_text(node) -> str:
     """The node's text without whitespace, each formula written as its TeX: ``\\(tex\\)``."""
     for hidden in node.select("script, style"):
         hidden.decompose()
-    for math in node.select("span.math, div.math"):
-        source = math.select_one('annotation[encoding="application/x-tex"]')
+    for formula in node.select("span.math, div.math"):
+        source = formula.select_one('annotation[encoding="application/x-tex"]')
         if source is not None:  # KaTeX's HTML + MathML, typeset at build time
             tex = source.get_text()
-            for typeset in math.select(":scope > .katex-display, :scope > .katex"):
+            for typeset in formula.select(":scope > .katex-display, :scope > .katex"):
                 typeset.decompose()
-            delimiters = ("\\[", "\\]") if math.name == "div" else ("\\(", "\\)")
-            math.append(delimiters[0] + tex + delimiters[1])
+            delimiters = ("\\[", "\\]") if formula.name == "div" else ("\\(", "\\)")
+            formula.append(delimiters[0] + tex + delimiters[1])
     return "".join(node.get_text().split())
 
 
@@ -247,7 +248,7 @@ def test_no_build_path_leaks_into_the_site(site_dir, project_root):
     )
 
 
-# -- What a reader's first view loads (conf/_ext/linreg_katex.py, linreg_firstview.py) --------------
+# -- What a reader's first view loads (conf/_ext/linreg_katex.py, linreg_firstview.py) ----------
 _SCRIPT_TAG = re.compile(r"<script\b([^>]*)>(.*?)</script>", re.S)
 #: Scripts a page must not load: math typeset in the browser, Font Awesome's 1.5 MB icon script.
 HEAVY_SCRIPTS = ("mathjax", "fontawesome.js")
@@ -266,15 +267,16 @@ def test_math_is_typeset_at_build_time(site_dir, page):
     assert not untypeset, f"{page}: math left as TeX: {untypeset}"
     errors = [e.get("title", e.get_text()) for e in main.select(".math-error, .katex-error")]
     assert not errors, f"{page}: KaTeX rejected formulas: {errors}"
-    for math in maths:
-        assert math.select_one('.katex-mathml annotation[encoding="application/x-tex"]'), (
-            f"{page}: a formula without its TeX source (MathML annotation): {math.get_text()[:80]}"
+    for formula in maths:
+        assert formula.select_one('.katex-mathml annotation[encoding="application/x-tex"]'), (
+            f"{page}: a formula without its TeX source (MathML annotation): "
+            f"{formula.get_text()[:80]}"
         )
 
 
 @pytest.mark.parametrize("page", [*PAGES, "search", "genindex"])
 def test_no_page_loads_heavy_or_blocking_scripts(site_dir, page):
-    """No MathJax, no fontawesome.js, every script file deferred; the search index on search only."""
+    """No MathJax, no fontawesome.js, script files deferred, the search index on search.html."""
     raw = (site_dir / f"{page}.html").read_text("utf-8")
     loaded = re.findall(r'<(?:script|link)\b[^>]*(?:src|href)="([^"]+)"', raw)
     heavy = [url for url in loaded if any(name in url.lower() for name in HEAVY_SCRIPTS)]
@@ -282,7 +284,7 @@ def test_no_page_loads_heavy_or_blocking_scripts(site_dir, page):
     assert "window.MathJax" not in raw, f"{page} configures MathJax"
     assert 'rel="preload" as="script"' not in raw, f"{page} preloads scripts"
     head = raw.split("</head>", 1)[0]
-    for attributes, body in _SCRIPT_TAG.findall(head):
+    for attributes, _body in _SCRIPT_TAG.findall(head):
         if "src=" not in attributes:
             continue
         src = re.search(r'src="([^"]+)"', attributes).group(1)

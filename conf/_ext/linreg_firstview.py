@@ -24,7 +24,8 @@ Scripts
     that page searches). Every remaining script file is ``defer``-ed: it downloads while the page
     renders and runs, in order, once the HTML is parsed. An inline script that uses
     ``DOCUMENTATION_OPTIONS`` (set by a deferred file) becomes a module script, which runs in
-    that same order.
+    that same order. The search page keeps its scripts as they are: its template runs Sphinx's
+    search right after them.
 Images
     An image with no size gets its file's ``width`` and ``height``, so the browser reserves its
     box before the file arrives and nothing below it jumps.
@@ -271,8 +272,8 @@ def register_filter(app: Sphinx) -> None:
 def defer_scripts(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
     """Every script file ``defer``-ed; inline scripts that need one of them run after it."""
     scripts = context.get("script_files")
-    if app.builder.format != "html" or not scripts:
-        return
+    if app.builder.format != "html" or not scripts or pagename == "search":
+        return  # the search page's template runs searchtools.js right after these, in order
     deferred = []
     for script in scripts:
         attributes = dict(script.attributes)

@@ -138,9 +138,10 @@ class KatexRenderer:
 
     def close(self) -> None:
         if self._process is not None and self._pid == os.getpid():
-            assert self._process.stdin is not None
+            assert self._process.stdin is not None and self._process.stdout is not None
             self._process.stdin.close()
             self._process.wait(timeout=10)
+            self._process.stdout.close()
         self._process = None
 
 

@@ -303,7 +303,9 @@ GLYPHS_JS = r"""(tex) => {
     const glyph = [...m.querySelectorAll('.katex-html span')].find(
       (s) => !s.children.length && s.textContent.trim());
     const style = getComputedStyle(glyph);
-    return [m.querySelector('.katex-html').innerText.trim(), style.fontFamily.split(',')[0],
+    // textContent: a section far down the page is not laid out yet (content-visibility).
+    const text = m.querySelector('.katex-html').textContent.replace(/\u200b/g, '').trim();
+    return [text, style.fontFamily.split(',')[0],
             style.fontWeight, style.fontStyle,
             document.fonts.check(
               `${style.fontStyle} ${style.fontWeight} 16px ${style.fontFamily}`)];
@@ -329,7 +331,8 @@ def test_formulas_read_as_the_notation_defines_them(visit, page):
         """() => [...document.querySelectorAll('article a.reference[href^="#equation-"]')]
              .map((a) => {
              const target = document.getElementById(a.getAttribute('href').slice(1));
-             return [a.innerText, target && target.querySelector('.eqno')?.innerText];
+             // textContent: sections far down are not laid out yet (content-visibility)
+             return [a.textContent, target && target.querySelector('.eqno')?.textContent];
            })"""
     )
     for text, number in references:
@@ -371,7 +374,7 @@ def test_screenshots_of_the_hardest_formulas(visit, screenshots):
                 box = formula.bounding_box()
                 assert box and box["width"] > 50 and box["height"] > 20, (page, kind, box)
                 if kind == "underbrace-chinese":  # its Chinese text is shown, not boxes or TeX
-                    text = formula.locator(".katex-html").inner_text()
+                    text = formula.locator(".katex-html").text_content() or ""
                     assert re.search(r"[\u4e00-\u9fff]", text), text
                 formula.screenshot(path=screenshots / f"formula-{kind}-{width}.png")
                 found[kind] = page
@@ -470,9 +473,13 @@ def test_theme_buttons_work_without_their_icon_script(visit):
         "() => (document.querySelector('#search-results p.search-summary') || {}).innerText"
     )
 
-    page.goto(page.url.split("search.html")[0] + "error_term.html")
-    page.locator("button.btn-fullscreen-button").first.click()
-    page.wait_for_function("document.fullscreenElement !== null")
+    page.wait_for_function(  # every snippet fetched: leaving earlier would abort a fetch
+        "() => !document.querySelector('#search-results li:not(:has(p.context))')"
+    )
+
+    full = visit("error_term.html", viewport={"width": 1280, "height": 900})
+    full.page.locator("button.btn-fullscreen-button").first.click()
+    full.page.wait_for_function("document.fullscreenElement !== null")
 
     phone = visit("error_term.html", viewport={"width": 390, "height": 844}, is_mobile=True)
     for toggle, sidebar in (
@@ -484,7 +491,7 @@ def test_theme_buttons_work_without_their_icon_script(visit):
         phone.page.locator(f"{sidebar} a").first.wait_for(state="visible")
         phone.page.keyboard.press("Escape")
         phone.page.wait_for_function(f"!document.querySelector('{sidebar}').open")
-    for each in (record, phone):
+    for each in (record, full, phone):
         assert each.errors == [] and each.external == [] and each.broken == [], (
             each.errors,
             each.external,
@@ -527,16 +534,17 @@ def test_chapter_reads_like_a_book(visit, site_dir):
     assert page.locator("article.bd-article button.copybtn").count() == blocks
 
     # Figure and exercise numbering, Chinese style, per chapter.
-    captions = page.locator("article.bd-article .caption-number").all_inner_texts()
+    # Text, not innerText: sections off screen are not laid out yet (content-visibility: auto).
+    captions = page.locator("article.bd-article .caption-number").all_text_contents()
     assert "图 5.1" in [c.strip() for c in captions]
     assert {"练习 5.1", "练习 5.2", "练习 5.3"} <= {c.strip() for c in captions}
-    assert page.locator("article.bd-article").inner_text().count("式 (5.") >= 3
+    assert (page.locator("article.bd-article").text_content() or "").count("式 (5.") >= 3
 
     # A cell tagged hide-input is folded: its code stays hidden behind a Chinese prompt.
     folded = page.locator("article.bd-article details.hide.above-input")
     assert folded.count() >= 1
     assert folded.first.evaluate("d => !d.open")
-    assert "显示折叠的代码单元" in folded.first.locator("summary").inner_text()
+    assert "显示折叠的代码单元" in (folded.first.locator("summary").text_content() or "")
 
     # Solutions stay hidden until the reader clicks.
     solution = page.locator(".solution").first

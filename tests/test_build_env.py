@@ -72,7 +72,7 @@ def test_the_build_environment_carries_the_validated_date():
     env = build_env.build_env({"SOURCE_DATE_EPOCH": "86400"})
     assert env["SOURCE_DATE_EPOCH"] == "86400"
     assert env["PYTHONHASHSEED"] == "0"
-    with pytest.raises(build_env.SettingError, match="^SOURCE_DATE_EPOCH=-1: "):
+    with pytest.raises(build_env.SettingError, match=r"^SOURCE_DATE_EPOCH=-1: "):
         build_env.build_env({"SOURCE_DATE_EPOCH": "-1"})
 
 
@@ -84,9 +84,9 @@ def test_sphinx_build_stops_in_one_line_without_a_bug_banner(tmp_path, variable,
     """Run as an author would run it, without nox: the line names the variable, and the build
     stops before reading anything (SOURCE_DATE_EPOCH=abc used to crash in Sphinx's gettext)."""
     env = {**os.environ, variable: value}
+    doctrees, html = str(tmp_path / "doctrees"), str(tmp_path / "html")
     proc = subprocess.run(
-        [sys.executable, "-m", "sphinx", "-c", "conf", "-d", str(tmp_path / "doctrees")]
-        + ["docs", str(tmp_path / "html")],
+        [sys.executable, "-m", "sphinx", "-c", "conf", "-d", doctrees, "docs", html],
         cwd=ROOT,
         env=env,
         capture_output=True,

@@ -207,7 +207,7 @@ def test_fork_kernels(value, expected):
 
 @pytest.mark.parametrize("value", ["maybe", "", "2", 2])
 def test_fork_kernels_refuses_what_is_not_a_switch(value):
-    with pytest.raises(build_env.SettingError, match="^linreg_fork_kernels=.*: expected one of"):
+    with pytest.raises(build_env.SettingError, match=r"^linreg_fork_kernels=.*: expected one of"):
         linreg_parallel.fork_kernels(value)
 
 

@@ -45,7 +45,7 @@ def test_other_outputs_stay_and_stdout_comes_before_stderr():
     assert outputs[1]["text"] == "a", "the caller's outputs are not modified"
 
 
-# -- the patch in MyST-NB ---------------------------------------------------------------------------
+# -- the patch in MyST-NB -------------------------------------------------------------------------
 
 CUT = ["Exception reporting mode:", " Minimal\n"]  # one print, cut in two by a flush
 
@@ -87,7 +87,8 @@ def test_myst_nb_renders_through_the_replacement(tmp_path, monkeypatch):
     """Fails if MyST-NB's renderer stops looking ``coalesce_streams`` up in its module."""
     import myst_nb.core.render
 
-    monkeypatch.setattr(myst_nb.core.render, "coalesce_streams", myst_nb.core.render.coalesce_streams)
+    render = myst_nb.core.render
+    monkeypatch.setattr(render, "coalesce_streams", render.coalesce_streams)  # undone after
     repro.install()
     assert _rendered(tmp_path) == "Exception reporting mode: Minimal\n"
 

@@ -401,3 +401,18 @@ def test_an_unsupported_version_stops_the_build_in_one_line():
     message = str(stop.value.code)
     assert message.startswith("linreg_parallel: myst-nb 1.4.0 is installed (supported: >=99).")
     assert "\n" not in message
+
+
+def test_pyproject_pins_the_supported_versions():
+    import linreg_versions
+    import tomllib
+    from packaging.requirements import Requirement
+
+    groups = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["dependency-groups"]
+    pinned = {
+        (req := Requirement(line)).name: str(req.specifier)
+        for line in groups["docs"]
+        if isinstance(line, str)
+    }
+    for dist, spec in linreg_versions.SUPPORTED.items():
+        assert pinned.get(dist) == str(Requirement(f"{dist}{spec}").specifier), dist

@@ -13,7 +13,8 @@ that way, and this extension restores them:
    written again, not only the changed ones.
 3. **The search index.** Sphinx reloads the previous ``searchindex.js`` but not its index entries
    (sphinx-doc/sphinx#12599), so an incremental build drops those of every page it does not
-   write. They are put back from the previous index, in a clean build's order.
+   write. They are put back from the previous index, in a clean build's order. Words no page has
+   any more (a page removed, or a word edited out) are dropped instead of listed with no page.
 4. **Leftovers and asset links.** ``_static`` is emptied before each HTML build: Sphinx copies its
    own static files before writing the pages, MyST-NB and sphinx-exercise copy theirs after, and
    Sphinx appends ``?v=<checksum>`` to a link only if the file is there when the page is
@@ -101,6 +102,8 @@ def read_state(path: Path) -> set[str]:
 
 def _on_env_get_outdated(app, env, added, changed, removed) -> list[str]:
     _STATE["navigation"] = navigation(env)
+    if not app.config.linreg_reread_warned:
+        return []
     warned = read_state(_state_file(app))
     again = sorted(env.found_docs if EVERY_PAGE in warned else warned & env.found_docs)
     if again:
@@ -190,7 +193,29 @@ def _on_html_collect_pages(app: Sphinx):
     indexer._index_entries = restored_index_entries(
         indexer._index_entries, frozen, set(app.env.all_docs)
     )
+    drop_empty_terms(indexer)
     return []
+
+
+def drop_empty_terms(indexer) -> None:
+    """Forget the words no page has any more.
+
+    Sphinx removes a page that is gone or written again from each word's pages, but keeps the
+    word, which then goes into the index with no page; a clean build never has it.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> indexer = SimpleNamespace(_mapping={"plt": set(), "sgd": {"api"}}, _title_mapping={})
+    >>> drop_empty_terms(indexer)
+    >>> indexer._mapping
+    {'sgd': {'api'}}
+    """
+    for name in ("_mapping", "_title_mapping"):
+        mapping = getattr(indexer, name, None)
+        if isinstance(mapping, dict):
+            for word in [word for word, pages in mapping.items() if not pages]:
+                del mapping[word]
 
 
 # -- 4. leftovers ----------------------------------------------------------------------------------
@@ -264,6 +289,9 @@ _STATE: dict[str, Any] = {}
 
 
 def setup(app: Sphinx) -> dict[str, object]:
+    # False: do not read again the pages that warned last time (tools/bench_build.py's
+    # execution-off baseline, whose glue roles all warn by design).
+    app.add_config_value("linreg_reread_warned", True, "", types=frozenset({bool}))
     recorder = WarningRecorder(app)
     std_logging.getLogger(logging.NAMESPACE).addHandler(recorder)
     _STATE.clear()

@@ -217,6 +217,7 @@ def test_the_fingerprinted_notebook_is_what_myst_nb_reads_from_the_fingerprinted
     again = deps.read_notebook(page, found.text)
     assert _hash(found.notebook) == _hash(again)
     assert len(found.notebook.cells) == len(again.cells)
+    assert found.notebook.metadata.get("source_map") == again.metadata.get("source_map")
     if found.deps:
         assert found.notebook.cells[-1].source.startswith(deps.MARKER)
 

@@ -325,6 +325,9 @@ def read_page(path: str | Path, source: str, root: str | Path, md_config=None, n
             data["cells"].append({**cell, "metadata": {"tags": ["remove-cell"]}})
             text = json.dumps(data, ensure_ascii=False, indent=1)
         notebook.cells.append(cell)
+        source_map = notebook.metadata.get("source_map")  # MyST's reader: each cell's line
+        if source_map is not None and path.suffix == ".md":
+            source_map.append(source.rstrip().count("\n") + 3)  # the fence, after a blank line
     return Page(path, source, text, notebook, read_fmt, deps)
 
 

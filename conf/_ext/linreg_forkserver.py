@@ -254,7 +254,7 @@ class ForkServer:
             with contextlib.suppress(BrokenPipeError):
                 self.process.stdin.close()
             try:
-                self.process.wait(timeout=10)
+                self.process.wait(timeout=60)  # it may still be importing torch, on a busy machine
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()

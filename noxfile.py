@@ -34,7 +34,10 @@ PYPROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
 # BUILD_ENV: environment of sphinx-build and of the Jupyter kernels it starts (seeds, dates ...).
 _BUILD = runpy.run_path(str(ROOT / "conf" / "build_env.py"))
 STRICT: list[str] = _BUILD["SPHINX_STRICT"]
-BUILD_ENV: dict[str, str] = _BUILD["BUILD_ENV"]
+try:  # the author's LINREG_* and SOURCE_DATE_EPOCH, validated before anything runs
+    BUILD_ENV: dict[str, str] = _BUILD["build_env"]()
+except _BUILD["SettingError"] as _err:
+    raise SystemExit(f"nox: {_err}") from None
 DOCTEST_MODULES: list[str] = _BUILD["DOCTEST_MODULES"]
 
 

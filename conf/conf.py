@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -17,12 +16,21 @@ from sphinx.util import logging
 
 CONF_DIR = Path(__file__).resolve().parent
 ROOT = CONF_DIR.parent
-sys.path.insert(0, str(CONF_DIR / "_ext"))
+# conf/_ext: the book's extensions; conf/: build_env, the build's settings. linreg_src itself is
+# importable one way, the editable install (linreg_deps checks the kernels import this project's).
+sys.path[:0] = [str(CONF_DIR / "_ext"), str(CONF_DIR)]
+import build_env  # noqa: E402  (conf/build_env.py)
 import notation  # noqa: E402  (conf/_ext/notation.py)
 
-sys.path.insert(
-    0, str(ROOT)
-)  # linreg_src importable for autodoc and doctest even when not installed
+# The author's LINREG_* and SOURCE_DATE_EPOCH, validated once (conf/build_env.py). A bad value
+# stops the build in setup() below with one line; raised here, Sphinx would wrap it in a banner.
+try:
+    SETTINGS = build_env.read_settings()
+    SETTING_ERROR = None
+except build_env.SettingError as _err:
+    SETTINGS, SETTING_ERROR = build_env.Settings(), str(_err)
+    # Sphinx parses it when it loads its own builders, before that line could be printed.
+    os.environ.pop("SOURCE_DATE_EPOCH", None)
 
 # -- Project ---------------------------------------------------------------------------------
 project = "拆解 l.sum().backward()"
@@ -42,12 +50,13 @@ extensions = [
     "sphinx_togglebutton",
     "sphinx_exercise",
     "cjk_breaks",
-    "linreg_deps",
+    "linreg_deps",  # conf/_ext: a page re-executes when the linreg_src code it runs changes
+    "linreg_cache",  # conf/_ext: a damaged execution cache is dropped and re-executed
     "linreg_parallel",  # conf/_ext: pages execute in parallel kernels, ahead of reading
     "linreg_reproducible",  # conf/_ext: a page's printed text does not depend on flush timing
     "linreg_firstview",  # conf/_ext: a page's first view loads only what it shows (icons, scripts)
+    "linreg_incremental",  # conf/_ext: an incremental build gives a clean build's site
 ]
-linreg_src_root = str(ROOT)
 
 exclude_patterns = [
     "_build",
@@ -66,9 +75,7 @@ myst_heading_anchors = 3
 myst_update_mathjax = False  # math is typeset at build time (linreg_katex), not by MathJax
 nb_execution_mode = "cache"
 # LINREG_BOOK_CACHE gives parallel builds (tests building copies of the book) separate caches.
-nb_execution_cache_path = os.environ.get(
-    "LINREG_BOOK_CACHE", str(ROOT / "_build" / ".jupyter_cache")
-)
+nb_execution_cache_path = str(SETTINGS.book_cache or ROOT / "_build" / ".jupyter_cache")
 nb_execution_timeout = 300
 nb_execution_raise_on_error = True  # a failing cell fails the build, naming the page
 nb_execution_show_tb = True
@@ -79,8 +86,8 @@ nb_execution_excludepatterns: list[str] = []
 # linreg_parallel (conf/_ext): kernels at a time ("auto": usable CPUs + 1; 0: MyST-NB runs each
 # page itself, one after another). Kernels are forked from a process that has imported torch;
 # LINREG_FORK_KERNELS=0 (or -D linreg_fork_kernels=0) starts each from scratch instead.
-linreg_execution_workers = os.environ.get("LINREG_EXECUTION_WORKERS", "auto")
-linreg_fork_kernels = os.environ.get("LINREG_FORK_KERNELS", "1")
+linreg_execution_workers = SETTINGS.execution_workers
+linreg_fork_kernels = SETTINGS.fork_kernels
 # Started first when no earlier timing is cached (a cold build): the pages that take longest.
 linreg_execute_first = ["cost"]
 
@@ -184,19 +191,12 @@ trim_doctest_flags = True
 # -- HTML ------------------------------------------------------------------------------------
 html_theme = "sphinx_book_theme"
 html_title = "拆解 l.sum().backward()"
-# Last updated: Sphinx dates the build by SOURCE_DATE_EPOCH (the nox sessions set it), so two
-# builds stay byte-identical. Without it we use the last commit's time -- never "now" -- and show
-# no date at all outside a git checkout.
-if "SOURCE_DATE_EPOCH" not in os.environ:
-    _commit_time = subprocess.run(
-        ["git", "-C", str(ROOT), "log", "-1", "--format=%ct"],
-        capture_output=True,
-        text=True,
-        check=False,
-    ).stdout.strip()
-    if _commit_time.isdigit():
-        os.environ["SOURCE_DATE_EPOCH"] = _commit_time
-html_last_updated_fmt = "%Y-%m-%d" if "SOURCE_DATE_EPOCH" in os.environ else None
+# Last updated: Sphinx dates the build by SOURCE_DATE_EPOCH, so two builds stay byte-identical.
+# The nox sessions set it; run on its own, sphinx-build gets the same date from the same
+# definition (build_env.build_date: the last commit's time -- never "now").
+if SETTING_ERROR is None and "SOURCE_DATE_EPOCH" not in os.environ:
+    os.environ["SOURCE_DATE_EPOCH"] = str(build_env.build_date())
+html_last_updated_fmt = "%Y-%m-%d"
 html_theme_options = {
     "show_toc_level": 2,
     "use_download_button": True,
@@ -271,7 +271,14 @@ def offer_notebook_download(app, pagename, templatename, context, doctree) -> No
     context["ipynb_source"] = f"{pagename}.ipynb"
 
 
+def stop_on_bad_setting(app, config) -> None:
+    """Stop the build on a bad environment variable: one line, no Sphinx bug banner."""
+    if SETTING_ERROR is not None:
+        raise SystemExit(f"conf.py: {SETTING_ERROR}")
+
+
 def setup(app) -> None:
+    app.connect("config-inited", stop_on_bad_setting, priority=0)
     app.add_search_language(BookSearchChinese)
     # Before sphinx-book-theme builds its download menu (priority 501).
     app.connect("html-page-context", offer_notebook_download, priority=500)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import html
 import importlib.util
 import re
+import sys
 
 import pytest
 
@@ -87,6 +88,7 @@ def load_linreg_deps(project):
         "linreg_deps_under_test", project.root / "conf" / "_ext" / "linreg_deps.py"
     )
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up
     spec.loader.exec_module(module)
     return module
 

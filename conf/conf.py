@@ -47,6 +47,7 @@ extensions = [
     "linreg_deps",
     "linreg_parallel",  # conf/_ext: pages execute in parallel kernels, ahead of reading
     "linreg_reproducible",  # conf/_ext: a page's printed text does not depend on flush timing
+    "book_latex",  # conf/_ext: the PDF's chapters, numbers, solutions and tables (LaTeX only)
 ]
 linreg_src_root = str(ROOT)
 
@@ -234,6 +235,67 @@ nb_code_prompt_hide = "隐藏代码单元"
 
 # Reproducible output: no build timestamps, fixed hash salt for any SVG figures.
 os.environ.setdefault("PYTHONHASHSEED", "0")
+
+# -- PDF: Sphinx's LaTeX builder, xelatex + xeCJK (nox -s pdf) --------------------------------
+# conf/_ext/book_latex.py shapes the book for print: chapters grouped and numbered as in the
+# sidebar, equations/figures carrying the site's numbers, folded solutions moved to the end of
+# their chapter, HTML tables of cell outputs turned into LaTeX tables.
+latex_engine = "xelatex"
+BOOK_PDF_NAME = "linreg-book"
+latex_documents = [("index", f"{BOOK_PDF_NAME}.tex", project, author, "manual", False)]
+latex_domain_indices = False  # the API page's module index: nothing a reader of print looks up
+latex_show_urls = "footnote"
+latex_use_xindy = False
+# Every glyph from a font this machine has (Debian: fonts-noto-cjk, fonts-dejavu-core), named
+# explicitly: Latin and Greek from DejaVu (it has the book's δ, ŷ, ᵀ, ² ...), Chinese from Noto
+# Serif/Sans/Sans Mono CJK SC. \tracinglostchars=3 makes a glyph missing from its font an error
+# instead of a silently empty spot (the usual fate of CJK PDFs); nox -s pdf also checks the log.
+LATEX_FONTS = r"""
+\setmainfont{DejaVu Serif}[Scale=0.9]
+\setsansfont{DejaVu Sans}[Scale=0.9]
+\setmonofont{DejaVu Sans Mono}[Scale=0.8]
+\setCJKmainfont{Noto Serif CJK SC}[
+  BoldFont={Noto Serif CJK SC Bold}, ItalicFont={Noto Serif CJK SC}, AutoFakeSlant=0.15]
+\setCJKsansfont{Noto Sans CJK SC}[
+  BoldFont={Noto Sans CJK SC Bold}, ItalicFont={Noto Sans CJK SC}, AutoFakeSlant=0.15]
+\setCJKmonofont{Noto Sans Mono CJK SC}[BoldFont={Noto Sans Mono CJK SC Bold}]
+\tracinglostchars=3
+"""
+# Chinese chapter heads ("第 3 章") and running heads; unnumbered chapters (the preface, the
+# pages of un-numbered toctrees: secnumdepth -1, see book_latex.py) get neither number nor "章".
+LATEX_HEADINGS = r"""
+\makeatletter
+\titleformat{\chapter}[display]{\py@HeaderFamily\bfseries\py@TitleColor}%
+  {\Large 第\,\thechapter\,章}{0.8em}{\huge}
+\titleformat{name=\chapter,numberless}[display]{\py@HeaderFamily\bfseries\py@TitleColor}%
+  {}{0pt}{\huge}
+\titlespacing*{\chapter}{0pt}{0pt}{2.5em}
+\newcommand\book@chaptermark[1]{%
+  \markboth{\ifnum\c@secnumdepth>\m@ne 第\,\thechapter\,章\quad\fi #1}{}}
+\newcommand\book@sectionmark[1]{\markright{\ifnum\c@secnumdepth>\z@ \thesection\quad\fi #1}}
+\apptocmd{\ps@normal}{\let\chaptermark\book@chaptermark\let\sectionmark\book@sectionmark}%
+  {}{\PackageError{conf.py}{cannot patch the page style normal}{}}
+\makeatother
+"""
+latex_elements = {
+    "papersize": "a4paper",
+    "pointsize": "10pt",
+    "babel": "",  # xeCJK sets the Chinese text; babel has no Simplified Chinese to offer
+    "fontpkg": LATEX_FONTS,
+    "fncychap": "",  # chapter heads: LATEX_HEADINGS
+    # The notation macros of the HTML math, from the one definition (conf/_ext/notation.py).
+    "preamble": notation.newcommands() + "\n" + LATEX_HEADINGS,
+    # Sphinx names the table of contents after the first toctree's caption ("正文").
+    "tableofcontents": "\\renewcommand{\\contentsname}{目录}\n\\sphinxtableofcontents",
+    # A PDF read on screen: no blank pages to start chapters on the right.
+    "extraclassoptions": "openany,oneside",
+    "printindex": "",
+    "makeindex": "",
+    "sphinxsetup": "hmargin={2cm,2cm}, vmargin={2.2cm,2.5cm}",
+}
+# A cell's HTML table (linreg_src's comparison table) prints as a table: MyST-NB picks its
+# text/html over the text/plain "<IPython.core.display.HTML object>"; book_latex converts it.
+nb_mime_priority_overrides = [("latex", "text/html", 55)]
 
 logger = logging.getLogger("linreg_book.conf")
 

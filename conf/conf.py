@@ -12,7 +12,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import nbformat
 from sphinx.search.zh import SearchChinese
 from sphinx.util import logging
 from sphinx.util.fileutil import copy_asset, copy_asset_file
@@ -48,6 +47,9 @@ extensions = [
     "linreg_parallel",  # conf/_ext: pages execute in parallel kernels, ahead of reading
     "linreg_reproducible",  # conf/_ext: a page's printed text does not depend on flush timing
     "book_latex",  # conf/_ext: the PDF's chapters, numbers, solutions and tables (LaTeX only)
+    "book_notebooks",  # conf/_ext: downloadable .ipynb for plain Jupyter, linreg_src's wheel
+    "book_status",  # conf/_ext: {book-status}, what was executed, with what, from which commit
+    "book_archive",  # conf/_ext: the PDF, the site as one .zip, the download menu's entries
 ]
 linreg_src_root = str(ROOT)
 
@@ -227,7 +229,7 @@ html_theme_options = {
 }
 html_logo = "_static/logo.svg"  # drawn for this book; readable on light and dark backgrounds
 html_favicon = "_static/logo.svg"
-html_copy_source = True  # the download menu's .md (the page's MyST source)
+html_copy_source = True  # the download menu's .md (the page's MyST source); book_notebooks: .ipynb
 html_show_sourcelink = True
 # The "long setup cell" fold of MyST-NB (cell tag hide-input / hide-output / hide-cell).
 nb_code_prompt_show = "显示折叠的代码单元"
@@ -242,6 +244,10 @@ os.environ.setdefault("PYTHONHASHSEED", "0")
 # their chapter, HTML tables of cell outputs turned into LaTeX tables.
 latex_engine = "xelatex"
 BOOK_PDF_NAME = "linreg-book"
+# The HTML build links this PDF (and puts it in the site's archive) when nox -s pdf has built it.
+book_pdf = os.environ.get(
+    "LINREG_BOOK_PDF", str(ROOT / "_build" / "latex" / f"{BOOK_PDF_NAME}.pdf")
+)
 latex_documents = [("index", f"{BOOK_PDF_NAME}.tex", project, author, "manual", False)]
 latex_domain_indices = False  # the API page's module index: nothing a reader of print looks up
 latex_show_urls = "footnote"
@@ -316,49 +322,6 @@ def copy_mathjax(app) -> None:
             copy_asset_file(source, dest / name, force=True)
 
 
-def executed_notebook(app, pagename: str) -> nbformat.NotebookNode:
-    """The page as a notebook, with the outputs of its build-time execution.
-
-    MyST-NB writes the notebook it parsed to its output folder, with outputs only when it has
-    just executed it; on a cache hit the outputs are in the jupyter-cache, so merge them in.
-    """
-    config = app.env.mystnb_config
-    notebook = nbformat.read(Path(config.output_folder, f"{pagename}.ipynb"), as_version=4)
-    if config.execution_mode == "cache":
-        from jupyter_cache import get_cache
-
-        try:
-            _, notebook = get_cache(config.execution_cache_path).merge_match_into_notebook(notebook)
-        except KeyError:
-            logger.warning("no cached execution of %s to put in its .ipynb", pagename)
-    return notebook
-
-
-def offer_notebook_download(app, pagename, templatename, context, doctree) -> None:
-    """Offer every notebook page's executed ``.ipynb`` beside its ``.md`` source.
-
-    sphinx-book-theme lists ``context["ipynb_source"]`` (a file under ``_sources``) in its
-    download menu, but fills it only when a launch button (Binder, Colab ...) is configured.
-    """
-    if doctree is None or "kernelspec" not in app.env.metadata.get(pagename, {}):
-        return
-    from linreg_deps import MARKER  # the fingerprint cell is build machinery, not the reader's
-    from linreg_reproducible import coalesce_streams
-
-    notebook = executed_notebook(app, pagename)
-    notebook.cells = [cell for cell in notebook.cells if not cell.source.startswith(MARKER)]
-    for number, cell in enumerate(notebook.cells):
-        cell.id = f"cell-{number}"  # nbformat draws random ids; the download must not change
-        if cell.cell_type == "code":  # a kernel flushes stdout in timing-dependent chunks
-            cell.outputs = coalesce_streams(cell.outputs)  # (the HTML merges them too)
-    target = Path(app.outdir, "_sources", f"{pagename}.ipynb")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(nbformat.writes(notebook), encoding="utf-8")
-    context["ipynb_source"] = f"{pagename}.ipynb"
-
-
 def setup(app) -> None:
     app.add_search_language(BookSearchChinese)
     app.connect("builder-inited", copy_mathjax)
-    # Before sphinx-book-theme builds its download menu (priority 501).
-    app.connect("html-page-context", offer_notebook_download, priority=500)

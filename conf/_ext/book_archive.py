@@ -222,7 +222,9 @@ def write_archive(site: Path, target: Path, folder: str, root: Path, project: st
             info.create_system = 3  # unix, whatever system builds it
             stored = Path(name).suffix.lower() in STORED
             info.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
-            archive.writestr(info, content, compresslevel=None if stored else 6)
+            # Level 1: the archive is written on every build; 6 took 3.6 s instead of 1.0 s
+            # here, for 9 % less (8.6 MB instead of 9.4 MB).
+            archive.writestr(info, content, compresslevel=None if stored else 1)
 
         add(MANIFEST, (data + "\n").encode("utf-8"))
         for name in files:

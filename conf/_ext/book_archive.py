@@ -256,5 +256,6 @@ def setup(app: Sphinx) -> dict[str, object]:
     app.connect("env-updated", rewrite_download_pages)
     app.connect("env-purge-doc", purge)
     app.connect("env-merge-info", merge)
-    app.connect("build-finished", archive_site)
+    # Last: themes still write files when the build finishes (pydata: _static/pygments.css).
+    app.connect("build-finished", archive_site, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "1"}

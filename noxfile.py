@@ -98,7 +98,9 @@ def pdf(session: nox.Session) -> None:
     with session.chdir(out):
         # -interaction=nonstopmode: an error stops the run instead of waiting for input.
         env = {**BUILD_ENV, "LATEXOPTS": "-interaction=nonstopmode -halt-on-error"}
-        session.run("latexmk", "-pdfxe", "-silent", PDF.with_suffix(".tex").name, env=env)
+        session.run(
+            "latexmk", "-pdfxe", "-silent", PDF.with_suffix(".tex").name, env=env, external=True
+        )
     # conf.py sets \tracinglostchars=3, so xelatex already stops at a glyph no font has; this
     # also catches a log written by an older xelatex that only warns.
     log = PDF.with_suffix(".log").read_text("utf-8", errors="replace")

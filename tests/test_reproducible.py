@@ -167,12 +167,12 @@ def test_kernels_started_from_scratch_give_the_same_site(clean_builds):
 
 
 def assert_same_site(
-    first: Path, second: Path, pages: set[str], executed: Path | None = None
+    first: Path, second: Path, pages: set[str], executed: tuple[Path, Path] | None = None
 ) -> set[str]:
     """The two HTML folders are byte-identical but for the :data:`MEASURED` pages' numbers,
     the :data:`TIMINGS` and the archives (compared unpacked). Returns the names that differ.
 
-    ``executed``: the first build's ``jupyter_execute`` folder, if not beside ``first``.
+    ``executed``: each build's ``jupyter_execute`` folder, if not beside its HTML folder.
     """
     first_files, second_files = files_under(first), files_under(second)
     assert any(name.endswith(".html") for name in first_files)
@@ -196,8 +196,9 @@ def assert_same_site(
     assert not errors
     assert not mismatch, f"{first.parent.name} and {second.parent.name} differ: {mismatch}"
 
+    executed = executed or (first.parent / "jupyter_execute", second.parent / "jupyter_execute")
     for name in sorted(measured):
-        assert masked(first / name, executed) == masked(second / name, executed), (
+        assert masked(first / name, executed[0]) == masked(second / name, executed[1]), (
             f"{name} differs beyond its numbers"
         )
     for page, css_class in TIMINGS.items():
@@ -209,14 +210,13 @@ def assert_same_site(
     assert search_index_without(first / "searchindex.js", set(MEASURED)) == search_index_without(
         second / "searchindex.js", set(MEASURED)
     )
-    executed = executed or first.parent / "jupyter_execute"
     for name in sorted(archives):
         assert_same_archive(first / name, second / name, pages, executed, ignore - archives)
     return ignore
 
 
 def assert_same_archive(
-    first: Path, second: Path, pages: set[str], executed: Path, varying: set[str]
+    first: Path, second: Path, pages: set[str], executed: tuple[Path, Path], varying: set[str]
 ) -> None:
     """Two archives of the site hold the same site, and manifests that differ only in the
     hashes of files that may vary (``varying``)."""

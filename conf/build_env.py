@@ -194,6 +194,29 @@ def build_env(environ: Mapping[str, str] | None = None) -> dict[str, str]:
         "PYDEVD_DISABLE_FILE_VALIDATION": "1",
     }
 
+#: The PDF's tools -> the Debian package that has it (``nox -s pdf``; tests/test_pdf.py skips,
+#: naming them, where one is missing).
+PDF_TOOLS: dict[str, str] = {
+    "xelatex": "texlive-xetex",
+    "latexmk": "latexmk",
+    "pdffonts": "poppler-utils",
+    "pdftotext": "poppler-utils",
+    "pdftoppm": "poppler-utils",
+}
+#: Everything the PDF needs from Debian: TeX and its packages (xeCJK is in texlive-lang-chinese,
+#: titlesec/fncychap/tabulary in texlive-latex-extra, the hyperref link font pzdr in
+#: texlive-fonts-recommended) and the fonts conf.py names (Noto CJK SC, DejaVu). .ci/run
+#: installs exactly these.
+PDF_PACKAGES: list[str] = [
+    "texlive-xetex",
+    "texlive-lang-chinese",
+    "texlive-latex-extra",
+    "texlive-fonts-recommended",
+    "latexmk",
+    "fonts-noto-cjk",
+    "fonts-dejavu-core",
+    "poppler-utils",
+]
 
 # -n: every reference must resolve; -W: warnings are errors; --keep-going: report them all.
 SPHINX_STRICT: list[str] = ["-n", "-W", "--keep-going", "-c", "conf"]

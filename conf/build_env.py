@@ -194,6 +194,7 @@ def build_env(environ: Mapping[str, str] | None = None) -> dict[str, str]:
         "PYDEVD_DISABLE_FILE_VALIDATION": "1",
     }
 
+
 #: The PDF's tools -> the Debian package that has it (``nox -s pdf``; tests/test_pdf.py skips,
 #: naming them, where one is missing).
 PDF_TOOLS: dict[str, str] = {

@@ -190,7 +190,7 @@ def test_literalinclude_becomes_the_code_it_shows():
     out = convert(
         "```{literalinclude} ../linreg_src/model.py\n:language: python\n:pyobject: linreg\n```"
     )
-    assert out.startswith("```python\ndef linreg(")
+    assert out.startswith("```python\n@checked\ndef linreg(")
     assert out.rstrip().endswith("```")
 
 

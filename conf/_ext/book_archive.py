@@ -80,7 +80,7 @@ def downloads(app: Sphinx) -> list[tuple[str, str, str, str]]:
             "fas fa-file-zipper",
         )
     )
-    wheel = wheel_name(Path(app.config.linreg_src_root))
+    wheel = wheel_name(Path(app.config.linreg_package_root))
     files.append((wheel, "linreg_src .whl", "下载书的源码包，供笔记本安装", "fas fa-box"))
     return files
 
@@ -143,7 +143,7 @@ def downloads_nodes(app: Sphinx, docname: str) -> list[nodes.Node]:
             out.append(nodes.paragraph("", NO_PDF))
     else:
         out.append(nodes.paragraph("", ON_THE_SITE))
-    wheel = wheel_name(Path(app.config.linreg_src_root))
+    wheel = wheel_name(Path(app.config.linreg_package_root))
     out.append(nodes.paragraph("", INSTALL))
     command = install_command(wheel)
     out.append(nodes.literal_block(command, command, language="bash"))
@@ -239,7 +239,7 @@ def archive_site(app: Sphinx, exception: BaseException | None) -> None:
     name = app.config.book_archive_name
     target = Path(app.outdir, DOWNLOADS, f"{name}.zip")
     write_archive(
-        Path(app.outdir), target, name, Path(app.config.linreg_src_root), app.config.project
+        Path(app.outdir), target, name, Path(app.config.linreg_package_root), app.config.project
     )
     logger.info("archive of the site: %s", target)
 

@@ -680,7 +680,7 @@ def notebook_pages(app: Sphinx) -> set[str]:
 def make_wheel(app: Sphinx) -> None:
     if app.builder.format != "html":
         return
-    root = Path(app.config.linreg_src_root)
+    root = Path(app.config.linreg_package_root)
     app.env.book_wheel = build_wheel(
         root, Path(app.outdir, DOWNLOADS), Path(app.doctreedir, "linreg_src-wheel.sha256")
     ).name

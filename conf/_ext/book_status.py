@@ -252,7 +252,7 @@ def status_nodes(app: Sphinx) -> list[nodes.Node]:
     out.append(nodes.rubric("", "算出这些数字的软件"))
     out.append(table(["软件", "版本"], [[label, v] for label, v in versions()], [20, 20]))
 
-    commit = commit_of(Path(app.config.linreg_src_root))
+    commit = commit_of(Path(app.config.linreg_package_root))
     stamp, date = build_date()
     env_seed = os.environ.get("PYTHONHASHSEED", "未设置")
     facts = [

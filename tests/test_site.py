@@ -30,8 +30,8 @@ from linreg_src.data import synthetic_data
 from linreg_src.loss import squared_loss
 from linreg_src.model import linreg
 from linreg_src.show import sci
-from linreg_src.train import init_params, train_linreg
 from linreg_src.traffic import gradient_traffic
+from linreg_src.train import init_params, train_linreg
 
 pytestmark = pytest.mark.site
 
@@ -68,12 +68,21 @@ def _error_term_grads() -> list[float]:
 def _sum_vs_mean_forgot(batch_size: int) -> float:
     """The sum-vs-mean chapter's run that forgets the division: loss after 30 steps."""
     features, labels = synthetic_data(
-        torch.tensor([2.0, -3.4], dtype=torch.float64), 4.2, 1000,
+        torch.tensor([2.0, -3.4], dtype=torch.float64),
+        4.2,
+        1000,
         generator=torch.Generator().manual_seed(0),
     )
     result = train_linreg(
-        features, labels, lr=0.03, batch_size=batch_size, seed=2, num_epochs=30,
-        max_steps=30, grads="hand", divide_by="none",
+        features,
+        labels,
+        lr=0.03,
+        batch_size=batch_size,
+        seed=2,
+        num_epochs=30,
+        max_steps=30,
+        grads="hand",
+        divide_by="none",
     )
     return result.step_losses[-1]
 

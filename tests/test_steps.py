@@ -82,9 +82,7 @@ def test_panels_fill_rows_of_ncols_and_no_empty_axes_remain():
     fig = plot_step_losses(panels, ncols=2)
     assert [ax.get_title() for ax in fig.axes] == list(panels)
     assert tuple(fig.get_size_inches()) == pytest.approx((8.4, 7.2))
-    assert tuple(plot_step_losses(PANELS, ncols=5).get_size_inches()) == pytest.approx(
-        (8.4, 3.6)
-    )
+    assert tuple(plot_step_losses(PANELS, ncols=5).get_size_inches()) == pytest.approx((8.4, 3.6))
 
 
 @pytest.mark.parametrize("ncols", [0, -1, True, 1.5, "2"])

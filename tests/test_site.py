@@ -125,7 +125,7 @@ KEY_NUMBERS: dict[str, list[str]] = {
     ],
     "sum_vs_mean": [  # N = d2l's batch size; the run that forgets to divide at batch size 100
         f"比值都是\\(N=\\){_I1['batch_size']}",
-        f"步后损失达到{''.join(sci(_SM_FORGOT_100).split())}",
+        f"步后损失达到\\({''.join(sci(_SM_FORGOT_100).strip('$').split())}\\)",
     ],
     "article_004": [  # article 004's 1-D example as it printed it
         f"原文打印的预测是{_A4['y_hat_1d'][0]:.4f}",

@@ -55,6 +55,8 @@ SEARCH_EXPECTATIONS: dict[str, set[str]] = {
     "局部导数": {"chain_rule"},
     "上游梯度": {"chain_rule"},
     "汉堡工厂": {"chain_rule"},
+    "误差项": {"error_term"},
+    "批量大小": {"sum_vs_mean"},
 }
 
 # Chromium as root needs --no-sandbox; the rest keep it from calling Google on its own.

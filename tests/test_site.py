@@ -21,11 +21,17 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
+import torch
 from bs4 import BeautifulSoup
 
 from linreg_src.article_002 import ARTICLE_002_SEED, article_002_setup
 from linreg_src.articles import ARTICLE_000, ARTICLE_001, ARTICLE_003, ARTICLE_004
+from linreg_src.data import synthetic_data
+from linreg_src.loss import squared_loss
+from linreg_src.model import linreg
+from linreg_src.show import sci
 from linreg_src.traffic import gradient_traffic
+from linreg_src.train import init_params, train_linreg
 
 pytestmark = pytest.mark.site
 
@@ -48,6 +54,42 @@ _A0, _A1, _A3 = ARTICLE_000.published, ARTICLE_001.published, ARTICLE_003.publis
 _A4 = ARTICLE_004.published
 _I0, _I1 = ARTICLE_000.inputs, ARTICLE_001.inputs
 _, _, _MODEL_002 = article_002_setup(ARTICLE_002_SEED)
+
+
+def _error_term_grads() -> list[float]:
+    """The error-term chapter's batch (d2l's true parameters, 5 examples, seed 0) and its grads."""
+    gen = torch.Generator().manual_seed(0)
+    X, y = synthetic_data(torch.tensor([2.0, -3.4]), 4.2, 5, generator=gen)
+    w, b = init_params(2, seed=0, requires_grad=True)
+    squared_loss(linreg(X, w, b), y).sum().backward()
+    return [*w.grad.flatten().tolist(), *b.grad.tolist()]
+
+
+def _sum_vs_mean_forgot(batch_size: int) -> float:
+    """The sum-vs-mean chapter's run that forgets the division: loss after 30 steps."""
+    features, labels = synthetic_data(
+        torch.tensor([2.0, -3.4], dtype=torch.float64),
+        4.2,
+        1000,
+        generator=torch.Generator().manual_seed(0),
+    )
+    result = train_linreg(
+        features,
+        labels,
+        lr=0.03,
+        batch_size=batch_size,
+        seed=2,
+        num_epochs=30,
+        max_steps=30,
+        grads="hand",
+        divide_by="none",
+    )
+    return result.step_losses[-1]
+
+
+_ET_GRADS = _error_term_grads()
+_SM_FORGOT_100 = _sum_vs_mean_forgot(100)
+
 #: Each page's key numbers, as fragments of its visible text with all whitespace removed (glue
 #: adds spaces), each formula written as its TeX source. Build them from linreg_src (published
 #: values in ``linreg_src.articles``, or the functions the page calls), not by typing the
@@ -68,11 +110,10 @@ KEY_NUMBERS: dict[str, list[str]] = {
         f"[003]{key}{value:.{ARTICLE_003.decimals}f}{value:.{ARTICLE_003.decimals}f}匹配"
         for key, value in _A3.items()
     ],
-    "error_term": [
-        f"\\(l=\\tfrac12\\delta^2=\\){_g(_A0['loss'])}",
-        f"\\partialL/\\partialw_1=\\){_A1['grad_w'][0]:.4f}、",
-        f"\\partialL/\\partialw_2=\\){_A1['grad_w'][1]:.4f}、",
-        f"\\partialL/\\partialb=\\){_A1['grad_b']:.4f}。",
+    "error_term": [  # the chapter's seeded batch: autograd's gradients, as the prose states them
+        f"\\partialL/\\partialw_1=\\){_ET_GRADS[0]:.4f}、",
+        f"\\partialL/\\partialw_2=\\){_ET_GRADS[1]:.4f}、",
+        f"\\partialL/\\partialb=\\){_ET_GRADS[2]:.4f}。",
     ],
     "four_ways": [f"个样本、{len(_I1['true_w'])}个特征，全部是float64"],
     "from_scratch": [f"\\sigma^2/2=\\){_I1['noise_std'] ** 2 / 2:.0e}"],
@@ -83,7 +124,10 @@ KEY_NUMBERS: dict[str, list[str]] = {
         f"预测{_g(_I0['y_hat'])}万元，损失\\(l=\\){_g(_A0['loss'])}，与原文相同",
         f"\\sqrt{{2l}}=\\){_g(math.sqrt(2 * _A0['loss']))}万元",
     ],
-    "sum_vs_mean": [f"比值都是\\(N=\\){_I1['batch_size']}"],
+    "sum_vs_mean": [  # N = d2l's batch size; the run that forgets to divide at batch size 100
+        f"比值都是\\(N=\\){_I1['batch_size']}",
+        f"步后损失达到\\({''.join(sci(_SM_FORGOT_100).strip('$').split())}\\)",
+    ],
     "article_004": [  # article 004's 1-D example as it printed it
         f"原文打印的预测是{_A4['y_hat_1d'][0]:.4f}",
         f"损失{_A4['loss_1d'][0]:.4f}",

@@ -1,9 +1,10 @@
 r"""``nn.Linear`` and ``nn.MSELoss`` as article 002 uses them, trained by autograd and by hand.
 
-``nn.Linear(in, out)`` computes :math:`\mathbf y = \mathbf x W^\top + \mathbf b` with ``weight``
-:math:`W` (out, in) and ``bias`` (out,). For ``nn.Linear(1, 1)`` and the mean squared error the
-hand gradient is article 002's: upstream :math:`g_i = \frac2N(\hat y_i - y_i)`, then
-:math:`\partial L/\partial w = \sum_i g_i x_i` and :math:`\partial L/\partial b = \sum_i g_i`.
+``nn.Linear(in, out)`` computes :math:`\hat{\mathbf Y} = \mathbf X W^\top + \mathbf b` for a
+batch of rows ``X`` (N, in), with ``weight`` :math:`W` (out, in) and ``bias`` (out,). With the mean
+squared error of ``nn.MSELoss()`` the upstream gradient is :math:`\frac2N\boldsymbol\delta`, so
+:math:`\partial L/\partial W = \frac2N\boldsymbol\delta^\top\mathbf X` and
+:math:`\partial L/\partial\mathbf b = \frac2N\sum_i\delta^{(i)}` (one output).
 """
 
 from __future__ import annotations
@@ -68,11 +69,11 @@ def init_linear(
 def hand_mse_grads(
     X: torch.Tensor, y: torch.Tensor, y_hat: torch.Tensor
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    r"""Article 002's hand gradient of ``nn.MSELoss()`` in ``nn.Linear``'s shapes (1, d) and (1,).
+    r"""Hand gradient of ``nn.MSELoss()`` in ``nn.Linear``'s shapes: weight (1, d), bias (1,).
 
-    :math:`g_i = \frac2N(\hat y_i - y_i)`, :math:`\partial L/\partial W_{1j} = \sum_i g_i x_{ij}`,
-    :math:`\partial L/\partial b = \sum_i g_i`: :func:`linreg_src.grad.mse_loss_grads`
-    transposed, summed element by element as the article writes it.
+    :math:`g^{(i)} = \frac2N(\hat y^{(i)} - y^{(i)})`, :math:`\partial L/\partial W_{1j} =
+    \sum_i g^{(i)} x^{(i)}_j`, :math:`\partial L/\partial b = \sum_i g^{(i)}`: the transpose of
+    :func:`linreg_src.grad.mse_loss_grads`, summed element by element.
 
     >>> hand_mse_grads(torch.tensor([[1.0], [2.0]]), torch.ones(2, 1), torch.zeros(2, 1))
     (tensor([[-3.]]), tensor([-2.]))
@@ -110,16 +111,14 @@ def fit_by_autograd(
         opt = torch.optim.Adam(
             model.parameters(), lr=lr, betas=ADAM_BETAS, eps=ADAM_EPS
         )
-    history, losses = (
-        [(model.weight.detach().clone(), model.bias.detach().clone())],
-        [],
-    )
+    history = [(model.weight.detach().clone(), model.bias.detach().clone())]
+    losses = []
     for _ in range(num_epochs):
-        loss = nn.MSELoss()(model(x), y)
+        loss = nn.MSELoss()(model(x), y)  # a mean, without 1/2
         losses.append(loss.item())
-        opt.zero_grad()
+        opt.zero_grad()  # backward() adds into .grad: clear it first
         loss.backward()
-        opt.step()
+        opt.step()  # SGD: p -= lr * p.grad, no division by N
         history.append((model.weight.detach().clone(), model.bias.detach().clone()))
     return history, losses
 
@@ -154,10 +153,8 @@ def fit_by_hand(
         y_hat = x * w + b  # nn.Linear(1, 1)'s forward pass
         losses.append(nn.functional.mse_loss(y_hat, y).item())
         grads = hand_mse_grads(x, y, y_hat)
-        if optimizer == "sgd":
-            sgd_update(
-                [w, b], grads, lr, 1
-            )  # the loss is a mean already: divide by 1
+        if optimizer == "sgd":  # the loss is a mean already: divide by 1
+            sgd_update([w, b], grads, lr, 1)
         else:
             for param, grad, (m, v) in zip((w, b), grads, moments, strict=True):
                 adam_update(param, grad, m, v, t, lr=lr)
@@ -257,23 +254,23 @@ def _digit(name: str, value: Any) -> int:
 
 @checked(in_features=_digit, out_features=_digit)
 def linear_formula_latex(in_features: int, out_features: int) -> str:
-    r"""LaTeX of ``nn.Linear(in, out)`` in components, :math:`y_j = \sum_k w_{jk}x_k + b_j`.
+    r"""LaTeX of ``nn.Linear(in, out)`` for one row, :math:`\hat y_j = \sum_k W_{jk}x_k + b_j`.
 
     >>> print(linear_formula_latex(2, 1))
     \begin{aligned}
-    y_1 &= w_{11}x_1 + w_{12}x_2 + b_1
+    \hat y_1 &= W_{11}x_1 + W_{12}x_2 + b_1
     \end{aligned}
     """
     rows = []
     for j in range(1, out_features + 1):
-        terms = " + ".join(f"w_{{{j}{k}}}x_{k}" for k in range(1, in_features + 1))
-        rows.append(f"y_{j} &= {terms} + b_{j}")
+        terms = " + ".join(f"W_{{{j}{k}}}x_{k}" for k in range(1, in_features + 1))
+        rows.append(rf"\hat y_{j} &= {terms} + b_{j}")
     return "\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}"
 
 
 @dataclass(frozen=True)
 class LinearFormulaCheck:
-    r"""``nn.Linear(in, out)`` held against :math:`\mathbf y = \mathbf xW^\top + \mathbf b`.
+    r"""``nn.Linear(in, out)`` held against :math:`\hat{\mathbf Y} = \mathbf XW^\top + \mathbf b`.
 
     Shapes of ``weight``, ``bias`` and the output, and the largest differences between the
     module's output and the matrix form and the component sums (computed by loops).

@@ -45,18 +45,17 @@ def init_linear(
     generator: torch.Generator,
     dtype: torch.dtype = torch.float32,
 ) -> nn.Linear:
-    r"""``nn.Linear(in, out)`` initialised by PyTorch's own rule, drawn from ``generator``.
+    r"""``nn.Linear(in, out)`` with PyTorch's own initial values, from ``generator``.
 
-    Equals ``torch.manual_seed(s); nn.Linear(in, out)`` for ``generator`` seeded with ``s``,
-    without touching the global random state.
+    Equals ``torch.manual_seed(s); nn.Linear(in, out)`` for a ``generator`` seeded
+    with ``s``, and leaves the global random state alone.
 
     >>> m = init_linear(2, 3, generator=torch.Generator().manual_seed(0))
     >>> tuple(m.weight.shape), tuple(m.bias.shape)
     ((3, 2), (3,))
     """
-    with torch.random.fork_rng(
-        devices=[]
-    ):  # the constructor's own draw leaves no trace
+    # nn.Linear draws from the global generator; fork_rng undoes that draw
+    with torch.random.fork_rng(devices=[]):
         module = nn.Linear(in_features, out_features, dtype=dtype)
     bound = 1.0 / math.sqrt(in_features)
     with torch.no_grad():
@@ -69,13 +68,14 @@ def init_linear(
 def hand_mse_grads(
     X: torch.Tensor, y: torch.Tensor, y_hat: torch.Tensor
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    r"""Hand gradient of ``nn.MSELoss()`` in ``nn.Linear``'s shapes: weight (1, d), bias (1,).
+    r"""Gradients of ``nn.MSELoss()`` in ``nn.Linear``'s shapes: (1, d) and (1,).
 
-    :math:`g^{(i)} = \frac2N(\hat y^{(i)} - y^{(i)})`, :math:`\partial L/\partial W_{1j} =
-    \sum_i g^{(i)} x^{(i)}_j`, :math:`\partial L/\partial b = \sum_i g^{(i)}`: the transpose of
-    :func:`linreg_src.grad.mse_loss_grads`, summed element by element.
+    :math:`g^{(i)} = \frac2N(\hat y^{(i)} - y^{(i)})`, :math:`\partial L/\partial
+    W_{1j} = \sum_i g^{(i)} x^{(i)}_j`, :math:`\partial L/\partial b = \sum_i
+    g^{(i)}`: :func:`linreg_src.grad.mse_loss_grads` transposed, term by term.
 
-    >>> hand_mse_grads(torch.tensor([[1.0], [2.0]]), torch.ones(2, 1), torch.zeros(2, 1))
+    >>> X, y = torch.tensor([[1.0], [2.0]]), torch.ones(2, 1)
+    >>> hand_mse_grads(X, y, torch.zeros(2, 1))
     (tensor([[-3.]]), tensor([-2.]))
     """
     grad_output = 2 * (y_hat.detach() - y) / len(y)  # dL/dy_hat, (N, 1)
@@ -95,15 +95,17 @@ def fit_by_autograd(
     lr: float,
     num_epochs: int,
 ) -> tuple[History, list[float]]:
-    """Article 002's loop on autograd: ``loss.backward()`` and ``torch.optim``, ``model`` in place.
+    """Train ``model`` in place: ``loss.backward()`` and ``torch.optim``, full batch.
 
-    Returns the parameters before and after each epoch, and each epoch's loss before its update.
+    Returns the parameters before and after each epoch, and each epoch's loss.
 
     >>> x = torch.tensor([[0.0], [1.0]])
     >>> model = init_linear(1, 1, generator=torch.Generator().manual_seed(0))
     >>> history, losses = fit_by_autograd(model, x, 2 * x + 1, lr=0.5, num_epochs=200)
-    >>> round(model.weight.item(), 4), round(model.bias.item(), 4), len(history), len(losses)
-    (2.0, 1.0, 201, 200)
+    >>> round(model.weight.item(), 4), round(model.bias.item(), 4)
+    (2.0, 1.0)
+    >>> len(history), len(losses)
+    (201, 200)
     """
     if optimizer == "sgd":
         opt = torch.optim.SGD(model.parameters(), lr=lr)
@@ -134,7 +136,7 @@ def fit_by_hand(
     lr: float,
     num_epochs: int,
 ) -> tuple[History, list[float]]:
-    """Run the same loop by hand: :func:`hand_mse_grads`, then SGD or Adam; ``w``, ``b`` in place.
+    """Run the same loop by hand: :func:`hand_mse_grads`, then SGD or Adam, in place.
 
     ``w`` (1, 1) and ``b`` (1,) are ``nn.Linear(1, 1)``'s parameters; returns what
     :func:`fit_by_autograd` returns.

@@ -152,7 +152,9 @@ def test_linear_shapes_and_formula(in_features, out_features):
 
 
 def test_linear_formula_latex_text():
-    assert linear_formula_latex(1, 1) == "\\begin{aligned}\n\\hat y_1 &= W_{11}x_1 + b_1\n\\end{aligned}"
+    assert linear_formula_latex(1, 1) == (
+        "\\begin{aligned}\n\\hat y_1 &= W_{11}x_1 + b_1\n\\end{aligned}"
+    )
     assert linear_formula_latex(2, 3).splitlines()[1:4] == [
         "\\hat y_1 &= W_{11}x_1 + W_{12}x_2 + b_1 \\\\",
         "\\hat y_2 &= W_{21}x_1 + W_{22}x_2 + b_2 \\\\",

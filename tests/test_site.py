@@ -25,9 +25,10 @@ import torch
 from bs4 import BeautifulSoup
 
 from linreg_src.article_002 import ARTICLE_002_SEED, article_002_setup
-from linreg_src.articles import ARTICLE_000, ARTICLE_001, ARTICLE_003, ARTICLE_004
+from linreg_src.articles import ARTICLE_000, ARTICLE_001, ARTICLE_002, ARTICLE_003, ARTICLE_004
 from linreg_src.data import synthetic_data
 from linreg_src.loss import squared_loss
+from linreg_src.lstsq import mse_hessian
 from linreg_src.model import linreg
 from linreg_src.show import sci
 from linreg_src.traffic import gradient_traffic
@@ -53,7 +54,20 @@ def _g(value: float) -> str:
 _A0, _A1, _A3 = ARTICLE_000.published, ARTICLE_001.published, ARTICLE_003.published
 _A4 = ARTICLE_004.published
 _I0, _I1 = ARTICLE_000.inputs, ARTICLE_001.inputs
-_, _, _MODEL_002 = article_002_setup(ARTICLE_002_SEED)
+_X_002, _, _MODEL_002 = article_002_setup(ARTICLE_002_SEED)
+_A2_LR = ARTICLE_002.inputs["lr"]
+_LAMBDA_MIN = float(torch.linalg.eigvalsh(mse_hessian(_X_002))[0])
+# from_scratch: d2l 3.2's data (article 001's setting), seed 0; the short-batch trap's B
+_SCRATCH_X, _SCRATCH_Y = synthetic_data(
+    torch.tensor(_I1["true_w"], dtype=torch.float64),
+    _I1["true_b"],
+    _I1["num_examples"],
+    noise_std=_I1["noise_std"],
+    generator=torch.Generator().manual_seed(0),
+)
+_SCRATCH_RUN = train_linreg(_SCRATCH_X, _SCRATCH_Y, max_steps=1)
+_SCRATCH_B = 64
+_SCRATCH_LAST = _I1["num_examples"] % _SCRATCH_B
 
 
 def _error_term_grads() -> list[float]:
@@ -116,9 +130,13 @@ KEY_NUMBERS: dict[str, list[str]] = {
         f"\\partialL/\\partialb=\\){_ET_GRADS[2]:.4f}。",
     ],
     "four_ways": [f"个样本、{len(_I1['true_w'])}个特征，全部是float64"],
-    "from_scratch": [f"\\sigma^2/2=\\){_I1['noise_std'] ** 2 / 2:.0e}"],
+    "from_scratch": [
+        f"训练前损失是{_SCRATCH_RUN.initial_loss:.2f}；",
+        f"个样本的小批量上：两个参数的步长之比都是{_SCRATCH_LAST / _SCRATCH_B:.4f}，",
+    ],
     "nn_linear": [
-        f"w_0=\\){_MODEL_002.weight.item():.4f}、\\(b_0=\\){_MODEL_002.bias.item():.4f}。"
+        f"这里抽到的权重和偏置是{_MODEL_002.weight.item():.4f}和{_MODEL_002.bias.item():.4f}。",
+        f"转动方向的误差每轮只乘以{1 - _A2_LR * _LAMBDA_MIN:.4f}，",
     ],
     "notation": [
         f"预测{_g(_I0['y_hat'])}万元，损失\\(l=\\){_g(_A0['loss'])}，与原文相同",

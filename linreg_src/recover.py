@@ -66,14 +66,15 @@ def rounds_to(value: float, published: float, decimals: int) -> bool:
 def recover_initial_w(
     X: torch.Tensor, y: torch.Tensor, grad_w: torch.Tensor
 ) -> torch.Tensor:
-    r"""Weights at which the summed loss (with :math:`b = 0`) has the gradient ``grad_w``.
+    r"""Weights at which the summed loss (:math:`b = 0`) has gradient ``grad_w``.
 
     :math:`\mathbf g = \mathbf X^\top(\mathbf X\mathbf w - \mathbf y) \iff
     \mathbf X^\top\mathbf X\,\mathbf w = \mathbf g + \mathbf X^\top\mathbf y`;
-    X (N, d), y (N, 1), grad_w (d, 1) give w (d, 1); a leading batch dimension K solves K at once.
+    X (N, d), y (N, 1), grad_w (d, 1) give w (d, 1); a leading batch
+    dimension K solves K problems at once.
 
-    >>> X = torch.tensor([[1.0, 0.0], [0.0, 2.0], [1.0, 1.0]], dtype=torch.float64)
-    >>> w, y = torch.tensor([[0.5], [-1.0]], dtype=torch.float64), torch.ones(3, 1).double()
+    >>> X = torch.tensor([[1.0, 0.0], [0.0, 2.0], [1.0, 1.0]]).double()
+    >>> w, y = torch.tensor([[0.5], [-1.0]]).double(), torch.ones(3, 1).double()
     >>> recover_initial_w(X, y, X.T @ (X @ w - y))
     tensor([[ 0.5000],
             [-1.0000]], dtype=torch.float64)
@@ -144,12 +145,12 @@ def rounding_sensitivity_001(
 def delta_from_losses(
     losses: torch.Tensor, y_hat_minus_y_sign: torch.Tensor
 ) -> torch.Tensor:
-    r"""Error terms from the losses :math:`l = \tfrac12\delta^2` and the signs of :math:`\delta`.
+    r"""Error terms from losses :math:`l = \tfrac12\delta^2` and signs of delta.
 
-    :math:`\delta = \pm\sqrt{2l}`; losses (N, 1) and y_hat_minus_y_sign (N, 1) of ±1 give delta
-    (N, 1).
+    :math:`\delta = \pm\sqrt{2l}`; losses (N, 1) and y_hat_minus_y_sign (N, 1)
+    of ±1 give delta (N, 1).
 
-    >>> delta_from_losses(torch.tensor([[2.0]], dtype=torch.float64), torch.tensor([[-1.0]]))
+    >>> delta_from_losses(torch.tensor([[2.0]]).double(), torch.tensor([[-1.0]]))
     tensor([[-2.]], dtype=torch.float64)
     """
     _check_losses_and_signs(losses, y_hat_minus_y_sign)
@@ -182,8 +183,9 @@ def recover_delta_004(case: Case) -> torch.Tensor:
 def min_norm_w_004(case: Case) -> torch.Tensor:
     r"""Shortest of the many ``w`` (3, 1) behind article 004's numbers.
 
-    :math:`\mathbf w^+ = \mathbf X^+(\mathbf y + \boldsymbol\delta)`, with :math:`\mathbf X^+` the
-    pseudo-inverse and :math:`\boldsymbol\delta` from :func:`recover_delta_004`.
+    :math:`\mathbf w^+ = \mathbf X^+(\mathbf y + \boldsymbol\delta)`, with
+    :math:`\mathbf X^+` the pseudo-inverse and :math:`\boldsymbol\delta` from
+    :func:`recover_delta_004`.
 
     >>> X = as_tensor(ARTICLE_004.inputs["X_1d"])
     >>> round(float(X @ min_norm_w_004("1d")), 6)  # y + delta
@@ -194,11 +196,11 @@ def min_norm_w_004(case: Case) -> torch.Tensor:
 
 
 def run_article_004(case: Case, w: torch.Tensor) -> dict[str, torch.Tensor]:
-    r"""Article 004's code at ``w`` (3, 1), in ``w``'s dtype: its ``y_hat``, ``loss``, ``grad_w``.
+    r"""Run article 004's code at ``w`` (3, 1), in w's dtype: y_hat, loss, grad_w.
 
     :math:`\hat{\mathbf y} = \mathbf X\mathbf w`,
-    :math:`l^{(i)} = \tfrac12(\hat y^{(i)} - y^{(i)})^2`, then ``loss.sum().backward()``;
-    y_hat and loss (N, 1), grad_w (3, 1).
+    :math:`l^{(i)} = \tfrac12(\hat y^{(i)} - y^{(i)})^2`,
+    then ``loss.sum().backward()``; y_hat and loss (N, 1), grad_w (3, 1).
 
     >>> out = run_article_004("1d", min_norm_w_004("1d"))
     >>> [f"{v:.4f}" for v in out["grad_w"].flatten().tolist()]

@@ -179,7 +179,7 @@ def _article_001() -> list[Reproduction]:
             ["b.grad"],
             (pub["grad_b"],),
             grad_b,
-            note="独立检验：反推没有用到它",
+            note="反推没有用到它",
         ),
     ]
 
@@ -201,10 +201,9 @@ def _article_002() -> list[Reproduction]:
             )
             same = rounds_to(live, published, ARTICLE_002.decimals)
             status: Status = "seeded run" if same else "mismatch"
-            note = f"torch.manual_seed({ARTICLE_002_SEED})；{gap}"
             rows.append(
                 Reproduction(
-                    "002", f"{label} {name}", published, live, None, status, note
+                    "002", f"{label} {name}", published, live, None, status, gap
                 )
             )
     return rows
@@ -252,14 +251,12 @@ def _article_004() -> list[Reproduction]:
             [f"{case} y_hat{i}" for i in idx],
             p[f"y_hat_{case}"],
             y + delta,
-            note="由反推的 δ 算出",
         )
         rows += _rows(
             ARTICLE_004,
             [f"{case} w.grad[{j}]" for j in range(X.shape[1])],
             p[f"grad_w_{case}"],
             X.T @ delta,
-            note="由反推的 δ 算出",
         )
     return rows
 

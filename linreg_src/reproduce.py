@@ -27,7 +27,6 @@ from linreg_src.articles import (
     ARTICLE_002,
     ARTICLE_003,
     ARTICLE_004,
-    ARTICLES,
     Article,
     as_tensor,
 )
@@ -313,21 +312,19 @@ def _check_rows(rows: object) -> tuple[Reproduction, ...]:
     return tuple(rows)
 
 
-#: Each article's page, for the comparison table's links.
-_PAGES = {a.key: f"app-article-{a.key}" for a in ARTICLES}
-
-
 def comparison_table(rows: tuple[Reproduction, ...]) -> Markdown:
-    """Lay the rows out as the comparison page's table: article (a link), values, status.
+    """Lay the rows out as the comparison page's table: article, quantity, values, status.
+
+    Plain Markdown (no MyST roles), so a downloaded notebook shows it as the site does.
 
     >>> print(comparison_table(reproduce_all()[:1]))
     | 文章 | 量 | 原文 | 现算 | 状态 | 说明 |
     |---|---|---|---|---|---|
-    | {ref}`[000] <app-article-000>` | `l` | 200 | 200 | 匹配 | 房价例子，单位：万元的平方 |
+    | [000] | `l` | 200 | 200 | 匹配 | 房价例子，单位：万元的平方 |
     """
     cells = [
         (
-            f"{{ref}}`[{r.article}] <{_PAGES.get(r.article, 'app-comparison')}>`",
+            f"[{r.article}]",
             f"`{r.quantity}`",
             r.published_text,
             r.live_text,

@@ -101,14 +101,14 @@ def test_negative_zero_is_shown_as_zero():
     assert Reproduction("x", "q", 0.0, -1e-9, 4, "match").live_text == "0.0000"
 
 
-def test_comparison_table_has_a_row_per_number_linking_each_article(rows):
+def test_comparison_table_has_a_row_per_number(rows):
     text = comparison_table(rows)
     lines = text.splitlines()
     assert len(lines) == len(rows) + 2  # headers and the rule
     assert lines[0] == "| 文章 | 量 | 原文 | 现算 | 状态 | 说明 |"
     for line, r in zip(lines[2:], rows, strict=True):
         cells = [c.strip() for c in line.strip("|").split(" | ")]
-        assert cells[0] == f"{{ref}}`[{r.article}] <app-article-{r.article}>`"
+        assert cells[0] == f"[{r.article}]"
         assert cells[2:5] == [r.published_text, r.live_text, STATUS_ZH[r.status]]
     assert text.count("| 决定输入 |") == 5 and text.count("| 种子重演 |") == 4
     assert text._repr_markdown_() == text

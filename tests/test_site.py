@@ -30,6 +30,7 @@ from linreg_src.data import synthetic_data
 from linreg_src.loss import squared_loss
 from linreg_src.lstsq import mse_hessian
 from linreg_src.model import linreg
+from linreg_src.recover import min_norm_w_004, misses_004, recover_initial_w_001, run_article_004
 from linreg_src.show import sci
 from linreg_src.traffic import gradient_traffic
 from linreg_src.train import init_params, train_linreg
@@ -52,7 +53,7 @@ def _g(value: float) -> str:
 
 
 _A0, _A1, _A3 = ARTICLE_000.published, ARTICLE_001.published, ARTICLE_003.published
-_A4 = ARTICLE_004.published
+_A2, _A4 = ARTICLE_002.published, ARTICLE_004.published
 _I0, _I1 = ARTICLE_000.inputs, ARTICLE_001.inputs
 _X_002, _, _MODEL_002 = article_002_setup(ARTICLE_002_SEED)
 _A2_LR = ARTICLE_002.inputs["lr"]
@@ -104,6 +105,21 @@ def _sum_vs_mean_forgot(batch_size: int) -> float:
 _ET_GRADS = _error_term_grads()
 _SM_FORGOT_100 = _sum_vs_mean_forgot(100)
 
+_W0_001 = recover_initial_w_001().flatten().tolist()
+
+
+def _float32_runs_004() -> tuple[int, int]:
+    """Of article 004's page's float32 runs along the null space: (all digits shown, missed)."""
+    import torch
+
+    n = torch.tensor([[1.0], [-2.0], [1.0]], dtype=torch.float64)
+    w_plus = min_norm_w_004("2d")
+    ts = torch.linspace(-3, 3, 61, dtype=torch.float64)
+    hits = sum(not misses_004("2d", run_article_004("2d", (w_plus + t * n).float())) for t in ts)
+    return hits, len(ts) - hits
+
+
+_F32_HITS_004, _F32_MISS_004 = _float32_runs_004()
 #: Each page's key numbers, as fragments of its visible text with all whitespace removed (glue
 #: adds spaces), each formula written as its TeX source. Build them from linreg_src (published
 #: values in ``linreg_src.articles``, or the functions the page calls), not by typing the
@@ -120,9 +136,16 @@ KEY_NUMBERS: dict[str, list[str]] = {
     "cost": [  # the timings vary from build to build; the arithmetic does not
         f"梯度的全部算术只有{gradient_traffic(10, 2).flops:d}次浮点运算",
     ],
-    "comparison": [  # the table row of each number article 003 prints: published, live, 匹配
-        f"[003]{key}{value:.{ARTICLE_003.decimals}f}{value:.{ARTICLE_003.decimals}f}匹配"
-        for key, value in _A3.items()
+    "comparison": [  # the rows of article 003 (printed to 1 decimal) and 002's SGD w (in full)
+        *(
+            f"[003]{key}{value:.{ARTICLE_003.decimals}f}{value:.{ARTICLE_003.decimals}f}匹配"
+            for key, value in _A3.items()
+        ),
+        f"[002]SGDw{_A2['sgd_w']!r}{_A2['sgd_w']!r}种子重演",
+    ],
+    "errata": [
+        f"{_I1['num_examples']}个样本按批量大小{_I1['batch_size']}恰好分成"
+        f"{_I1['num_examples'] // _I1['batch_size']}个满的小批量",
     ],
     "error_term": [  # the chapter's seeded batch: autograd's gradients, as the prose states them
         f"\\partialL/\\partialw_1=\\){_ET_GRADS[0]:.4f}、",
@@ -146,11 +169,28 @@ KEY_NUMBERS: dict[str, list[str]] = {
         f"比值都是\\(N=\\){_I1['batch_size']}",
         f"步后损失达到\\({''.join(sci(_SM_FORGOT_100).strip('$').split())}\\)",
     ],
-    "article_004": [  # article 004's 1-D example as it printed it
-        f"原文打印的预测是{_A4['y_hat_1d'][0]:.4f}",
-        f"损失{_A4['loss_1d'][0]:.4f}",
-        "w.grad为[" + ",".join(f"{g:.4f}" for g in _A4["grad_w_1d"]) + "]",
-        f"PyTorch打印的是{_A4['grad_w_2d'][0]:.4f}",
+    "article_000": [  # the house-price example, and one gradient step on it
+        f"预测{_g(_I0['y_hat'])}万元",
+        f"损失\\(l=\\tfrac12\\delta^2=\\){_g(_A0['loss'])}，单位是万元的平方",
+        f"w.grad是{_g((_I0['y_hat'] - _I0['y']) * _I0['area_m2'])}，正是",
+    ],
+    "article_001": [  # the three printed gradients and the initial w they determine
+        f"\\partialL/\\partialw_1=\\){_A1['grad_w'][0]:.4f}、",
+        f"\\partialL/\\partialw_2=\\){_A1['grad_w'][1]:.4f}、",
+        f"\\partialL/\\partialb=\\){_A1['grad_b']:.4f}。",
+        f"\\(w_1=\\){_W0_001[0]:.4f}、\\(w_2=\\){_W0_001[1]:.4f}",
+    ],
+    "article_003": [  # the factory's five printed numbers
+        f"做出{_g(_A3['u'])}个肉饼、{_g(_A3['y'])}个汉堡",
+        f"误差\\(\\mathrm{{Loss}}=\\){_g(_A3['loss'])}",
+        f"\\partial\\mathrm{{Loss}}/\\partialv=\\){_g(_A3['grad_v'])}、",
+        f"\\partial\\mathrm{{Loss}}/\\partialw=\\){_g(_A3['grad_w'])}。",
+    ],
+    "article_004": [  # the 1-D example as printed, the 2-D first component, the float32 runs
+        f"由打印的预测值{_A4['y_hat_1d'][0]:.4f}算出的损失",
+        f"而原文打印的是{_A4['loss_1d'][0]:.4f}",
+        f"而PyTorch打印的是{_A4['grad_w_2d'][0]:.4f}",
+        f"有{_F32_HITS_004}个在float32中打印出与原文完全相同的全部数字，{_F32_MISS_004}个没有对上",
     ],
 }
 

@@ -153,8 +153,9 @@ def _article_002() -> list[Reproduction]:
 def _article_003() -> list[Reproduction]:
     fwd = factory_forward(**ARTICLE_003.inputs)
     grads = factory_backward(fwd)
+    # the article's y is the book's h
     names = ["u", "y", "loss", "grad_v", "grad_w"]
-    live = [fwd.u, fwd.y, fwd.loss, grads.grad_v, grads.grad_w]
+    live = [fwd.u, fwd.h, fwd.loss, grads.grad_v, grads.grad_w]
     return _rows(
         ARTICLE_003, names, tuple(ARTICLE_003.published[n] for n in names), live
     )

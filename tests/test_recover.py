@@ -220,7 +220,7 @@ def test_003_five_published_numbers():
     pub, dec = ARTICLE_003.published, ARTICLE_003.decimals
     fwd = factory_forward(**ARTICLE_003.inputs)
     grads = factory_backward(fwd)
-    live = {"u": fwd.u, "y": fwd.y, "loss": fwd.loss, "grad_v": grads.grad_v}
+    live = {"u": fwd.u, "y": fwd.h, "loss": fwd.loss, "grad_v": grads.grad_v}  # y is h
     live["grad_w"] = grads.grad_w
     assert set(live) == set(pub)
     for key, value in live.items():

@@ -73,7 +73,7 @@ class GradGraph:
 def grad_graph(
     root: torch.Tensor, leaves: Mapping[str, torch.Tensor] | None = None
 ) -> GradGraph:
-    """Walk ``root.grad_fn`` through ``next_functions``; name leaves as in ``leaves``.
+    """Walk ``root.grad_fn`` along ``next_functions``, naming leaves by ``leaves``.
 
     >>> w = torch.ones(2, 1, requires_grad=True)
     >>> g = grad_graph((torch.ones(3, 2) @ w).sum(), {"w": w})
@@ -92,10 +92,10 @@ def grad_graph(
                 index[id(nxt)] = len(order)
                 order.append(nxt)
             edges.append((i, index[id(nxt)]))
-    nodes = [
-        GradNode(type(fn).__name__, names.get(id(getattr(fn, "variable", None))))
-        for fn in order
-    ]
+    nodes = []
+    for fn in order:  # an AccumulateGrad node holds its leaf tensor as .variable
+        leaf = getattr(fn, "variable", None)
+        nodes.append(GradNode(type(fn).__name__, names.get(id(leaf))))
     return GradGraph(tuple(nodes), tuple(edges))
 
 

@@ -95,7 +95,7 @@ def check_factory_inputs(
 
 
 def factory_forward(w: float, v: float, x: float, target: float) -> FactoryForward:
-    r"""Run the factory forward: :math:`u = wx`, :math:`h = vu`, :math:`\mathrm{Loss} = (h - t)^2`.
+    r"""Run the factory forward: :math:`u = wx`, :math:`h = vu`, :math:`(h - t)^2`.
 
     >>> factory_forward(w=3.0, v=2.0, x=2.0, target=10.0)
     FactoryForward(w=3.0, v=2.0, x=2.0, target=10.0, u=6.0, h=12.0, loss=4.0)
@@ -110,9 +110,9 @@ def factory_forward(w: float, v: float, x: float, target: float) -> FactoryForwa
 def factory_backward(fwd: FactoryForward) -> FactoryGradients:
     r"""Backpropagate by hand, link by link, from the forward values ``fwd``.
 
-    :math:`\frac{\partial\mathrm{Loss}}{\partial v} = 2(h - t)\cdot u`,
-    :math:`\frac{\partial\mathrm{Loss}}{\partial w} = 2(h - t)\cdot v\cdot x`: the upstream
-    factor :math:`2(h - t)` is computed once and reused.
+    :math:`\partial L/\partial v = 2(h - t)\cdot u` and
+    :math:`\partial L/\partial w = 2(h - t)\cdot v\cdot x`: the upstream factor
+    :math:`2(h - t)` is computed once and reused.
 
     >>> g = factory_backward(factory_forward(w=3.0, v=2.0, x=2.0, target=10.0))
     >>> g.dloss_dh, g.dloss_du, g.grad_v, g.grad_w
@@ -137,7 +137,7 @@ def factory_backward(fwd: FactoryForward) -> FactoryGradients:
 def factory_autograd(
     w: float, v: float, x: float, target: float
 ) -> tuple[FactoryForward, float, float]:
-    """Let PyTorch record the forward pass and run ``loss.backward()``: ``(fwd, v.grad, w.grad)``.
+    """Let autograd differentiate the factory: return ``(fwd, v.grad, w.grad)``.
 
     >>> _, grad_v, grad_w = factory_autograd(w=3.0, v=2.0, x=2.0, target=10.0)
     >>> grad_v, grad_w

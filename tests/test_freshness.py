@@ -59,8 +59,8 @@ def text_of(path) -> str:
 
 
 def grad_v_columns(page_text: str) -> tuple[float, float]:
-    """The chapter's printed table row ``dLoss/dv  <by hand>  <loss.backward()>``."""
-    match = re.search(r"dLoss/dv (\S+) (\S+)", page_text)
+    """The chapter's table row ``∂Loss/∂v | <by hand> | <loss.backward()>``."""
+    match = re.search(r"∂Loss/∂v (\S+) (\S+)", page_text)
     assert match, "the chain-rule page no longer prints its dLoss/dv row"
     return float(match[1]), float(match[2])
 

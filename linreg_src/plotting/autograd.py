@@ -32,8 +32,8 @@ def plot_grad_graph(
     >>> from linreg_src.autograd_graph import grad_graph
     >>> w = torch.ones(2, 1, requires_grad=True)
     >>> fig = plot_grad_graph(grad_graph((torch.ones(3, 2) @ w).sum(), {"w": w}))
-    >>> len(fig.axes[0].patches), len(fig.axes[0].texts)
-    (3, 3)
+    >>> len(fig.axes[0].patches), len(fig.axes[0].texts)  # boxes; labels and arrows
+    (3, 5)
     """
     notes = _check_plot_args(graph, notes)
     from matplotlib.figure import Figure

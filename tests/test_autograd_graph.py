@@ -143,6 +143,13 @@ def test_figure_draws_one_box_per_node_and_one_red_arrow_per_edge():
     assert y_of["MmBackward0"] == y_of["AccumulateGrad → b"] > y_of["AccumulateGrad → w"]
 
 
+def test_figure_without_notes_shows_the_node_names_alone():
+    w = torch.ones(2, 1, requires_grad=True)
+    fig = plot_grad_graph(grad_graph((torch.ones(3, 2) @ w).sum(), {"w": w}))
+    labels = [t.get_text() for t in fig.axes[0].texts if t.get_text()]
+    assert labels == ["SumBackward0", "MmBackward0", "AccumulateGrad → w"]
+
+
 def _rgb(hex_color):
     return tuple(int(hex_color[k : k + 2], 16) / 255 for k in (1, 3, 5))
 

@@ -52,6 +52,21 @@ def _g(value: float) -> str:
     return f"{value:g}"
 
 
+def _chain_rule_linreg() -> list[str]:
+    """Chapter 2's one linear-regression example: its upstream gradient and ∂l/∂w₁."""
+    import torch
+
+    from linreg_src.articles import as_tensor
+    from linreg_src.model import linreg
+    from linreg_src.train import init_params
+
+    x1, y1 = as_tensor(_I1["X"])[:1], as_tensor(_I1["y"])[:1]
+    w, b = init_params(2, dtype=torch.float64)
+    upstream = (linreg(x1, w, b) - y1).item()
+    grad_w1 = upstream * x1[0, 0].item()
+    return [f"约为{upstream:.4f}：", f"∂l/∂w₁{grad_w1:.6f}{grad_w1:.6f}"]
+
+
 _A0, _A1, _A3 = ARTICLE_000.published, ARTICLE_001.published, ARTICLE_003.published
 _A2, _A4 = ARTICLE_002.published, ARTICLE_004.published
 _I0, _I1 = ARTICLE_000.inputs, ARTICLE_001.inputs
@@ -128,10 +143,12 @@ _F32_HITS_004, _F32_MISS_004 = _float32_runs_004()
 KEY_NUMBERS: dict[str, list[str]] = {
     "chain_rule": [
         f"做出{_g(_A3['u'])}个肉饼",
-        f"做出{_g(_A3['y'])}个汉堡",
+        f"做出{_g(_A3['y'])}个汉堡",  # the article's y is the book's h
         f"Loss}}\\)为{_g(_A3['loss'])}。",
         f"\\partial\\mathrm{{Loss}}/\\partialv=\\){_g(_A3['grad_v'])}。",
         f"\\partial\\mathrm{{Loss}}/\\partialw=\\){_g(_A3['grad_w'])}。",
+        f"∂Loss/∂v{_g(_A3['grad_v'])}{_g(_A3['grad_v'])}",
+        *_chain_rule_linreg(),
     ],
     "cost": [  # the timings vary from build to build; the arithmetic does not
         f"梯度的全部算术只有{gradient_traffic(10, 2).flops:d}次浮点运算",
@@ -162,6 +179,7 @@ KEY_NUMBERS: dict[str, list[str]] = {
         f"转动方向的误差每轮只乘以{1 - _A2_LR * _LAMBDA_MIN:.4f}，",
     ],
     "notation": [
+        f"房屋面积{_g(_I0['area_m2'])}平方米，实际售价（标签）{_g(_I0['y'])}万元",
         f"预测{_g(_I0['y_hat'])}万元，损失\\(l=\\){_g(_A0['loss'])}，与原文相同",
         f"\\sqrt{{2l}}=\\){_g(math.sqrt(2 * _A0['loss']))}万元",
     ],

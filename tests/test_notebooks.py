@@ -146,7 +146,9 @@ def test_key_numbers_are_written_in(site_dir, page):
     text = "".join("".join(markdown_cells(notebook)).replace("`", "").replace("**", "").split())
     for cell in notebook.cells:  # a key number may be in an output (a table the cell shows)
         for output in cell.get("outputs", []):
-            shown = str(output.get("text", "")) + str(output.get("data", {}).get("text/html", ""))
+            data = output.get("data", {})
+            table = str(data.get("text/markdown", "")).replace("|", " ").replace("---", " ")
+            shown = str(output.get("text", "")) + str(data.get("text/html", "")) + table
             text += "".join(re.sub(r"<[^>]+>", "", shown).split())
     missing = [f for f in key_numbers()[page] for piece in in_notebook_text(f) if piece not in text]
     assert not missing, f"{page}: not in the notebook: {missing}"

@@ -257,5 +257,6 @@ def setup(app: Sphinx) -> dict[str, object]:
     app.connect("env-purge-doc", purge)
     app.connect("env-merge-info", merge)
     # Last: themes still write files when the build finishes (pydata: _static/pygments.css).
-    app.connect("build-finished", archive_site, priority=900)
+    # After linreg_incremental (999) has removed earlier builds' leftovers: archive what stays.
+    app.connect("build-finished", archive_site, priority=1000)
     return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "1"}

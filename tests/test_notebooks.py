@@ -119,6 +119,19 @@ def test_no_myst_syntax_is_left(site_dir, page):
 
 
 @pytest.mark.parametrize("page", pages_with_notebooks())
+def test_no_cell_wrote_to_stderr(site_dir, page):
+    """A warning printed by a cell -- hidden on the site, visible in the notebook -- is a bug."""
+    notebook = nbformat.read(notebooks(site_dir)[page], as_version=4)
+    warned = [
+        f"cell {index}: {output['text'][:200]}"
+        for index, cell in enumerate(notebook.cells)
+        for output in cell.get("outputs", [])
+        if output.get("name") == "stderr"
+    ]
+    assert not warned, f"{page}: " + "; ".join(warned)
+
+
+@pytest.mark.parametrize("page", pages_with_notebooks())
 def test_first_cell_says_how_to_install(site_dir, page):
     notebook = nbformat.read(notebooks(site_dir)[page], as_version=4)
     first = notebook.cells[0]
@@ -147,7 +160,7 @@ def test_key_numbers_are_written_in(site_dir, page):
     for cell in notebook.cells:  # a key number may be in an output (a table the cell shows)
         for output in cell.get("outputs", []):
             data = output.get("data", {})
-            table = str(data.get("text/markdown", "")).replace("|", " ").replace("---", " ")
+            table = str(data.get("text/markdown", "")).replace("`", "").replace("|", " ")
             shown = str(output.get("text", "")) + str(data.get("text/html", "")) + table
             text += "".join(re.sub(r"<[^>]+>", "", shown).split())
     missing = [f for f in key_numbers()[page] for piece in in_notebook_text(f) if piece not in text]

@@ -65,7 +65,23 @@ def check_loss(loss: Any, reduction: Any) -> None:
 
 
 class GradientMismatchError(AssertionError):
-    """Two ways of computing the same gradient disagree beyond the stated tolerance."""
+    """Two ways of computing the same gradient disagree beyond the stated tolerance.
+
+    ``pair`` names the two methods, ``param`` the parameter; ``gap`` is their largest absolute
+    difference and ``allowed`` the tolerance it exceeds.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        pair: tuple[str, str],
+        param: str,
+        gap: float,
+        allowed: float,
+    ) -> None:
+        super().__init__(message)
+        self.pair, self.param, self.gap, self.allowed = pair, param, gap, allowed
 
 
 def _rel(gap: float, scale: float) -> float:
@@ -149,7 +165,11 @@ class GradientComparison:
                     f"{a} vs {b} disagree on the gradient of {param}: "
                     f"max |a-b| = {gap:.3e} (relative {_rel(gap, scale):.3e}) exceeds "
                     f"atol + rtol*scale = {atol:g} + {rtol:g}*{scale:.3e} = {allowed:.3e}; "
-                    "one of the two formulas (or its precision) is wrong"
+                    "one of the two formulas (or its precision) is wrong",
+                    pair=(a, b),
+                    param=param,
+                    gap=gap,
+                    allowed=allowed,
                 )
 
 
@@ -379,9 +399,10 @@ def _check_gradcheck_args(
             raise ValueError(
                 f"X, y, w and b are too large: the loss overflows {X.dtype}"
             )
-    if X.dtype != torch.float64:
-        raise TypeError(
-            f"gradcheck needs float64 tensors (its finite differences are too coarse in "
-            f"{X.dtype}); convert with .double()"
-        )
+    for name, value in (("X", X), ("y", y), ("w", w), ("b", b)):
+        if value.dtype != torch.float64:
+            raise TypeError(
+                f"{name} must be float64 for gradcheck (its finite differences are too coarse "
+                f"in lower precision), got {value.dtype}; convert with {name}.double()"
+            )
     check_loss(loss, reduction)

@@ -3,7 +3,7 @@ r"""The timing harness: several zero-argument calls timed interleaved, median an
 Timings go through :class:`torch.utils.benchmark.Timer` (warm-up, calls per block chosen so that a
 block outlasts the clock's resolution, several blocks); :func:`compare` takes the candidates in
 turn, round by round, so a burst of load on a shared machine hits all of them alike. Timed on one
-thread, the clock is that thread's CPU time (:func:`time.thread_time`): the time the call kept a
+thread, the clock is that thread's CPU time (``time.thread_time``): the time the call kept a
 processor busy, without the time other programs took the processor away from it. Nothing here
 asserts a speed: the numbers are whatever the machine delivers.
 """

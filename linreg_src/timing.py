@@ -22,7 +22,7 @@ from threadpoolctl import threadpool_limits
 from torch.utils.benchmark import Timer
 
 from linreg_src._guard import checked
-from linreg_src._validate import check_real_scalar, describe
+from linreg_src._validate import check_positive, check_real_scalar, describe
 
 __all__ = ["Timing", "compare"]
 
@@ -127,7 +127,6 @@ def _clock(name: str, clock: Any) -> str:
     return clock
 
 
-@checked(calls=_calls, blocks=_blocks, block_seconds=_block_seconds, clock=_clock)
 def compare(
     calls: Mapping[str, Callable[[], object]],
     *,
@@ -142,11 +141,22 @@ def compare(
     ``clock="auto"`` times one thread by its CPU time (``"thread"``) and several by the wall
     clock (``"wall"``): the CPU time of one thread misses the work of the others.
 
+    Not ``@checked``: inside a checked function every checked call is trusted, and the calls
+    must run as their caller would run them, their own checks included.
+
     >>> t = compare({"sum": lambda: sum(range(100))}, blocks=3, block_seconds=0.001, threads=1)
     >>> t["sum"].blocks, t["sum"].clock, t["sum"].median > 0
     (3, 'thread', True)
     """
-    threads = torch.get_num_threads() if threads is None else threads
+    calls = _calls("calls", calls)
+    blocks = _blocks("blocks", blocks)
+    block_seconds = _block_seconds("block_seconds", block_seconds)
+    clock = _clock("clock", clock)
+    threads = (
+        torch.get_num_threads()
+        if threads is None
+        else int(check_positive("threads", threads, integer=True))
+    )
     if clock == "auto":
         clock = "thread" if threads == 1 else "wall"
     if clock == "thread" and threads != 1:

@@ -38,6 +38,23 @@ def test_one_thread_is_timed_by_its_cpu_time_several_by_the_wall_clock():
         compare(calls, clock="cpu")
 
 
+def test_checked_calls_are_timed_with_their_checks():
+    # compare is not @checked: inside a checked function every checked call would be trusted,
+    # and a "checked" candidate would be timed without its checks
+    from linreg_src.grad import squared_loss_grads
+
+    seen = []
+
+    def probe():
+        try:
+            squared_loss_grads(torch.ones(2, 2), torch.ones(2), torch.ones(2, 1), torch.ones(1))
+        except ValueError:
+            seen.append("checked")
+
+    compare({"probe": probe}, blocks=3, block_seconds=1e-4, threads=1)
+    assert seen and set(seen) == {"checked"}
+
+
 def test_compare_leaves_the_thread_settings_as_it_found_them():
     before = torch.get_num_threads()
     compare({"x": lambda: torch.ones(3).sum()}, blocks=3, block_seconds=1e-4, threads=1)

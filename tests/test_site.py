@@ -20,11 +20,12 @@ import re
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+import numpy as np
 import pytest
 from bs4 import BeautifulSoup
 
-from linreg_src.article_002 import ARTICLE_002_SEED, article_002_setup
-from linreg_src.articles import ARTICLE_000, ARTICLE_001, ARTICLE_003, ARTICLE_004
+from linreg_src.article_002 import ARTICLE_002_SEED, article_002_run, article_002_setup
+from linreg_src.articles import ARTICLE_000, ARTICLE_001, ARTICLE_002, ARTICLE_003, ARTICLE_004
 from linreg_src.traffic import gradient_traffic
 
 pytestmark = pytest.mark.site
@@ -48,6 +49,11 @@ _A0, _A1, _A3 = ARTICLE_000.published, ARTICLE_001.published, ARTICLE_003.publis
 _A4 = ARTICLE_004.published
 _I0, _I1 = ARTICLE_000.inputs, ARTICLE_001.inputs
 _, _, _MODEL_002 = article_002_setup(ARTICLE_002_SEED)
+_A2, _I2 = ARTICLE_002.published, ARTICLE_002.inputs
+_ADAM_002 = article_002_run(ARTICLE_002_SEED, optimizer="adam").weight
+_ADAM_ULPS_002 = round(
+    abs(_ADAM_002 - _A2["adam_w"]) / float(np.spacing(np.float32(_A2["adam_w"])))
+)
 #: Each page's key numbers, as fragments of its visible text with all whitespace removed (glue
 #: and MathJax add spaces). Build them from linreg_src (published values in
 #: ``linreg_src.articles``, or the functions the page calls), not by typing the number, so the
@@ -62,6 +68,14 @@ KEY_NUMBERS: dict[str, list[str]] = {
     ],
     "cost": [  # the timings vary from build to build; the arithmetic does not
         f"梯度的全部算术只有{gradient_traffic(10, 2).flops:d}次浮点运算",
+        f"一步要搬运{gradient_traffic(10**6, 32).total_bytes / 1e6:.0f}MB",
+    ],
+    "article_002": [  # what the article printed, and how close the seeded re-run comes
+        repr(_A2["sgd_w"]),
+        repr(_A2["adam_w"]),
+        f"也就是{_ADAM_ULPS_002}个ulp",
+        f"种子{ARTICLE_002_SEED}之外离原文最近的是种子",
+        f"只有学习率{_I2['lr']:g}（原文给SGD的那个值）得到原文的数",
     ],
     "comparison": [  # the table row of each number article 003 prints: published, live, 匹配
         f"[003]{key}{value:.{ARTICLE_003.decimals}f}{value:.{ARTICLE_003.decimals}f}匹配"
@@ -73,7 +87,11 @@ KEY_NUMBERS: dict[str, list[str]] = {
         f"\\partialL/\\partialw_2=\\){_A1['grad_w'][1]:.4f}、",
         f"\\partialL/\\partialb=\\){_A1['grad_b']:.4f}。",
     ],
-    "four_ways": [f"个样本、{len(_I1['true_w'])}个特征，全部是float64"],
+    "four_ways": [
+        f"个样本、{len(_I1['true_w'])}个特征，全部是float64",
+        f"\\partial\\mathrm{{Loss}}/\\partialv=\\){_g(_A3['grad_v'])}，",
+        f"\\partial\\mathrm{{Loss}}/\\partialw=\\){_g(_A3['grad_w'])}，",
+    ],
     "from_scratch": [f"\\sigma^2/2=\\){_I1['noise_std'] ** 2 / 2:.0e}"],
     "nn_linear": [
         f"w_0=\\){_MODEL_002.weight.item():.4f}、\\(b_0=\\){_MODEL_002.bias.item():.4f}。"

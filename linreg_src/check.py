@@ -256,11 +256,13 @@ class HandLinregLoss(torch.autograd.Function):
         return per_example.sum() if reduction == "sum" else per_example.mean()
 
     @staticmethod
-    def backward(ctx: Any, grad_output: torch.Tensor) -> tuple[Any, ...]:  # type: ignore[override]
+    def backward(  # type: ignore[override]
+        ctx: Any, grad_output: torch.Tensor
+    ) -> tuple[Any, ...]:
         r"""Return ``grad_output`` times the hand gradients of ``w`` and ``b``.
 
-        :math:`c\,\mathbf X^\top\boldsymbol\delta` and :math:`c\sum_i\delta^{(i)}`, with
-        :math:`c = 1` (``"sum"``) or :math:`1/N` (``"mean"``), doubled for ``"mse"``.
+        :math:`c\,\mathbf X^\top\boldsymbol\delta`, :math:`c\sum_i\delta^{(i)}`: :math:`c`
+        is 1 (``"sum"``) or :math:`1/N` (``"mean"``), doubled for ``"mse"``.
         """
         X, y, w, b = ctx.saved_tensors
         grad_w, grad_b = squared_loss_grads(X, y, w, b, reduction=ctx.reduction)

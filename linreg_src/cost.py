@@ -89,11 +89,12 @@ def make_problem(
 def autograd_grads(
     X: torch.Tensor, y: torch.Tensor, w: torch.Tensor, b: torch.Tensor
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Return the gradients the d2l way: forward with the graph, then ``l.sum().backward()``.
+    """Return the gradients the d2l way: the graph, then ``l.sum().backward()``.
 
     >>> p = make_problem(5, 2)
     >>> gw, gb = autograd_grads(p.X, p.y, p.w, p.b)
-    >>> torch.allclose(gw, grad.squared_loss_grads(p.X, p.y, p.w.detach(), p.b.detach())[0])
+    >>> hand = grad.squared_loss_grads(p.X, p.y, p.w.detach(), p.b.detach())
+    >>> torch.allclose(gw, hand[0])
     True
     """
     w.grad = b.grad = None  # a fresh gradient each call, not a sum

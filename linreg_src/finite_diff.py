@@ -68,15 +68,16 @@ def central_difference(
     eps: float | None = None,
     allow_float32: bool = False,
 ) -> tuple[torch.Tensor, ...]:
-    r"""Gradient of a scalar ``f(*params)`` by central differences, one entry at a time.
+    r"""Gradient of a scalar ``f(*params)`` by central differences, entry by entry.
 
-    :math:`\dfrac{\partial f}{\partial\theta_k} \approx
-    \dfrac{f(\theta_k + h_k) - f(\theta_k - h_k)}{(\theta_k + h_k) - (\theta_k - h_k)}`,
-    :math:`h_k = \text{eps}\cdot\max(1, \lvert\theta_k\rvert)`: the denominator is the step taken
-    after rounding. ``eps`` defaults to :math:`\varepsilon^{1/3}`; the params are not modified.
+    :math:`\partial_k f \approx (f(\theta_k + h_k) - f(\theta_k - h_k))/s_k`, with
+    :math:`h_k = \text{eps}\cdot\max(1, \lvert\theta_k\rvert)` and :math:`s_k` the step
+    actually taken after rounding; ``eps`` defaults to :math:`\varepsilon^{1/3}`. The
+    params are not modified.
 
-    >>> a, b = torch.tensor(3.0, dtype=torch.float64), torch.tensor([2.0], dtype=torch.float64)
-    >>> ga, gb = central_difference(lambda a, b: (a**2 * b).sum(), (a, b))  # 2ab and a²
+    >>> a = torch.tensor(3.0, dtype=torch.float64)
+    >>> b = torch.tensor([2.0], dtype=torch.float64)
+    >>> ga, gb = central_difference(lambda a, b: (a**2 * b).sum(), (a, b))  # 2ab, a²
     >>> round(ga.item(), 6), round(gb.item(), 6)
     (12.0, 9.0)
     """

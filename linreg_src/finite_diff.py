@@ -71,7 +71,7 @@ def central_difference(
     r"""Gradient of a scalar ``f(*params)`` by central differences, entry by entry.
 
     :math:`\partial_k f \approx (f(\theta_k + h_k) - f(\theta_k - h_k))/s_k`, with
-    :math:`h_k = \text{eps}\cdot\max(1, \lvert\theta_k\rvert)` and :math:`s_k` the step
+    :math:`h_k = \text{eps}\cdot\max(1, \lvert\theta_k\rvert)`, :math:`s_k` the step
     actually taken after rounding; ``eps`` defaults to :math:`\varepsilon^{1/3}`. The
     params are not modified.
 

@@ -68,8 +68,10 @@ def make_problem(
     The true weights are d2l's ``[2, -3.4]`` for d = 2 and ``1, -1, 1, ...`` otherwise.
 
     >>> p = make_problem(10, 2)
-    >>> p.X.shape, p.y.shape, p.w.shape, p.b.shape, p.X_np.shape
-    (torch.Size([10, 2]), torch.Size([10, 1]), torch.Size([2, 1]), torch.Size([1]), (10, 2))
+    >>> p.X.shape, p.y.shape, p.X_np.shape
+    (torch.Size([10, 2]), torch.Size([10, 1]), (10, 2))
+    >>> p.w.shape, p.b.shape
+    (torch.Size([2, 1]), torch.Size([1]))
     """
     if d == 2:
         true_w = torch.tensor([2.0, -3.4], dtype=dtype)

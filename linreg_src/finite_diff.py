@@ -126,7 +126,8 @@ class FDSweep:
     def rounding_estimate(self, step: float) -> float:
         r"""Predict the relative rounding error at ``step``, :math:`\varepsilon|f|/(h\max|g|)`.
 
-        >>> FDSweep("float64", 2.0**-52, (1e-3,), (1e-7,), 1.0, 1.0).rounding_estimate(2.0**-20)
+        >>> sweep = FDSweep("float64", 2.0**-52, (1e-3,), (1e-7,), 1.0, 1.0)
+        >>> sweep.rounding_estimate(2.0**-20)
         2.3283064365386963e-10
         """
         h = float(check_positive("step", step))
@@ -165,7 +166,9 @@ def fd_error_sweep(
     float32 ``params`` are accepted on purpose (``f`` must compute in their precision).
 
     >>> x = torch.tensor([0.5], dtype=torch.float64)
-    >>> sweep = fd_error_sweep(lambda x: torch.exp(x).sum(), (x,), (torch.exp(x),), [1e-2, 1e-3])
+    >>> def f(x):
+    ...     return torch.exp(x).sum()
+    >>> sweep = fd_error_sweep(f, (x,), (torch.exp(x),), [1e-2, 1e-3])
     >>> [f"{e:.1e}" for e in sweep.errors]  # truncation h**2/6 dominates at these steps
     ['1.7e-05', '1.7e-07']
     """  # noqa: E501

@@ -144,7 +144,8 @@ def compare(
     Not ``@checked``: inside a checked function every checked call is trusted, and the calls
     must run as their caller would run them, their own checks included.
 
-    >>> t = compare({"sum": lambda: sum(range(100))}, blocks=3, block_seconds=0.001, threads=1)
+    >>> calls = {"sum": lambda: sum(range(100))}
+    >>> t = compare(calls, blocks=3, block_seconds=0.001, threads=1)
     >>> t["sum"].blocks, t["sum"].clock, t["sum"].median > 0
     (3, 'thread', True)
     """

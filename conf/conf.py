@@ -179,6 +179,9 @@ nitpick_ignore_regex = [
 # -- API docs --------------------------------------------------------------------------------
 autodoc_member_order = "bysource"
 autodoc_typehints = "none"  # the numpydoc sections carry the types; don't list them twice
+# The API page: "linreg_src.plotting.cost.plot_gradient_roofline(" cannot wrap at 390 px; the
+# heading above each module names it.
+add_module_names = False
 napoleon_numpy_docstring = True
 napoleon_google_docstring = False
 napoleon_use_rtype = False

@@ -43,7 +43,7 @@ ARTICLE_002_SEED = 0
 def article_002_setup(
     seed: int = ARTICLE_002_SEED,
 ) -> tuple[torch.Tensor, torch.Tensor, nn.Linear]:
-    """Article 002's data ``x``, ``y`` (100, 1) and initial ``nn.Linear(1, 1)``, from ``seed``.
+    """Article 002's data ``x``, ``y`` (100, 1), ``nn.Linear(1, 1)``, from ``seed``.
 
     >>> x, y, model = article_002_setup()
     >>> x.shape, round(model.weight.item(), 4), round(model.bias.item(), 4)
@@ -69,7 +69,7 @@ def article_002_run(
     num_epochs: int = ARTICLE_002.inputs["num_epochs"],
     grads: str = "autograd",
 ) -> LinearTrainingRun:
-    """Article 002's experiment: :func:`article_002_setup`, then training at the article's lr.
+    """Article 002's run: :func:`article_002_setup`, then training at its lr.
 
     >>> run = article_002_run(optimizer="adam")
     >>> round(run.weight, 4), round(run.bias, 4)

@@ -65,7 +65,23 @@ def check_loss(loss: Any, reduction: Any) -> None:
 
 
 class GradientMismatchError(AssertionError):
-    """Two ways of computing the same gradient disagree beyond the stated tolerance."""
+    """Two ways of computing the same gradient disagree beyond the stated tolerance.
+
+    ``pair`` names the two methods, ``param`` the parameter; ``gap`` is their largest absolute
+    difference and ``allowed`` the tolerance it exceeds.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        pair: tuple[str, str],
+        param: str,
+        gap: float,
+        allowed: float,
+    ) -> None:
+        super().__init__(message)
+        self.pair, self.param, self.gap, self.allowed = pair, param, gap, allowed
 
 
 def _rel(gap: float, scale: float) -> float:
@@ -149,7 +165,11 @@ class GradientComparison:
                     f"{a} vs {b} disagree on the gradient of {param}: "
                     f"max |a-b| = {gap:.3e} (relative {_rel(gap, scale):.3e}) exceeds "
                     f"atol + rtol*scale = {atol:g} + {rtol:g}*{scale:.3e} = {allowed:.3e}; "
-                    "one of the two formulas (or its precision) is wrong"
+                    "one of the two formulas (or its precision) is wrong",
+                    pair=(a, b),
+                    param=param,
+                    gap=gap,
+                    allowed=allowed,
                 )
 
 
@@ -200,13 +220,13 @@ def assert_gradients_agree(
 ) -> GradientComparison:
     """Compare like :func:`compare_gradients`, and raise if a pair exceeds the tolerance.
 
-    >>> g = torch.tensor([[3.0]])  # a hand formula that forgot the ½: off by a factor of 2
-    >>> assert_gradients_agree({"autograd": (g,), "hand": (2 * g,)}, atol=0, rtol=1e-8,
-    ...                        param_names=("w",))
+    >>> g = torch.tensor([[3.0]])  # a hand formula that forgot the ½: off by 2
+    >>> results = {"autograd": (g,), "hand": (2 * g,)}
+    >>> assert_gradients_agree(results, atol=0, rtol=1e-8)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    linreg_src.check.GradientMismatchError: autograd vs hand disagree on the gradient of w: max |a-b| = 3.000e+00 (relative 5.000e-01) exceeds atol + rtol*scale = 0 + 1e-08*6.000e+00 = 6.000e-08; one of the two formulas (or its precision) is wrong
-    """  # noqa: E501
+    linreg_src.check.GradientMismatchError: autograd vs hand disagree on ... of param 0: ...
+    """
     comparison = compare_gradients(results, param_names=param_names)
     comparison.check(atol=atol, rtol=rtol)
     return comparison
@@ -236,11 +256,13 @@ class HandLinregLoss(torch.autograd.Function):
         return per_example.sum() if reduction == "sum" else per_example.mean()
 
     @staticmethod
-    def backward(ctx: Any, grad_output: torch.Tensor) -> tuple[Any, ...]:  # type: ignore[override]
+    def backward(  # type: ignore[override]
+        ctx: Any, grad_output: torch.Tensor
+    ) -> tuple[Any, ...]:
         r"""Return ``grad_output`` times the hand gradients of ``w`` and ``b``.
 
-        :math:`c\,\mathbf X^\top\boldsymbol\delta` and :math:`c\sum_i\delta^{(i)}`, with
-        :math:`c = 1` (``"sum"``) or :math:`1/N` (``"mean"``), doubled for ``"mse"``.
+        :math:`c\,\mathbf X^\top\boldsymbol\delta`, :math:`c\sum_i\delta^{(i)}`: :math:`c`
+        is 1 (``"sum"``) or :math:`1/N` (``"mean"``), doubled for ``"mse"``.
         """
         X, y, w, b = ctx.saved_tensors
         grad_w, grad_b = squared_loss_grads(X, y, w, b, reduction=ctx.reduction)
@@ -263,7 +285,8 @@ def gradcheck_hand_formula(
     ``True`` when the hand formula matches finite differences; gradcheck raises otherwise.
 
     >>> g = torch.Generator().manual_seed(0)
-    >>> X, y = torch.randn(4, 2, generator=g).double(), torch.randn(4, 1, generator=g).double()
+    >>> X = torch.randn(4, 2, generator=g, dtype=torch.float64)
+    >>> y = torch.randn(4, 1, generator=g, dtype=torch.float64)
     >>> w, b = torch.zeros(2, 1, dtype=torch.float64), torch.zeros(1, dtype=torch.float64)
     >>> gradcheck_hand_formula(X, y, w, b, loss="mse", reduction="mean")
     True
@@ -379,9 +402,10 @@ def _check_gradcheck_args(
             raise ValueError(
                 f"X, y, w and b are too large: the loss overflows {X.dtype}"
             )
-    if X.dtype != torch.float64:
-        raise TypeError(
-            f"gradcheck needs float64 tensors (its finite differences are too coarse in "
-            f"{X.dtype}); convert with .double()"
-        )
+    for name, value in (("X", X), ("y", y), ("w", w), ("b", b)):
+        if value.dtype != torch.float64:
+            raise TypeError(
+                f"{name} must be float64 for gradcheck (its finite differences are too coarse "
+                f"in lower precision), got {value.dtype}; convert with {name}.double()"
+            )
     check_loss(loss, reduction)

@@ -68,8 +68,10 @@ def make_problem(
     The true weights are d2l's ``[2, -3.4]`` for d = 2 and ``1, -1, 1, ...`` otherwise.
 
     >>> p = make_problem(10, 2)
-    >>> p.X.shape, p.y.shape, p.w.shape, p.b.shape, p.X_np.shape
-    (torch.Size([10, 2]), torch.Size([10, 1]), torch.Size([2, 1]), torch.Size([1]), (10, 2))
+    >>> p.X.shape, p.y.shape, p.X_np.shape
+    (torch.Size([10, 2]), torch.Size([10, 1]), (10, 2))
+    >>> p.w.shape, p.b.shape
+    (torch.Size([2, 1]), torch.Size([1]))
     """
     if d == 2:
         true_w = torch.tensor([2.0, -3.4], dtype=dtype)
@@ -89,11 +91,12 @@ def make_problem(
 def autograd_grads(
     X: torch.Tensor, y: torch.Tensor, w: torch.Tensor, b: torch.Tensor
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Return the gradients the d2l way: forward with the graph, then ``l.sum().backward()``.
+    """Return the gradients the d2l way: the graph, then ``l.sum().backward()``.
 
     >>> p = make_problem(5, 2)
     >>> gw, gb = autograd_grads(p.X, p.y, p.w, p.b)
-    >>> torch.allclose(gw, grad.squared_loss_grads(p.X, p.y, p.w.detach(), p.b.detach())[0])
+    >>> hand = grad.squared_loss_grads(p.X, p.y, p.w.detach(), p.b.detach())
+    >>> torch.allclose(gw, hand[0])
     True
     """
     w.grad = b.grad = None  # a fresh gradient each call, not a sum

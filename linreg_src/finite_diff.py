@@ -68,15 +68,16 @@ def central_difference(
     eps: float | None = None,
     allow_float32: bool = False,
 ) -> tuple[torch.Tensor, ...]:
-    r"""Gradient of a scalar ``f(*params)`` by central differences, one entry at a time.
+    r"""Gradient of a scalar ``f(*params)`` by central differences, entry by entry.
 
-    :math:`\dfrac{\partial f}{\partial\theta_k} \approx
-    \dfrac{f(\theta_k + h_k) - f(\theta_k - h_k)}{(\theta_k + h_k) - (\theta_k - h_k)}`,
-    :math:`h_k = \text{eps}\cdot\max(1, \lvert\theta_k\rvert)`: the denominator is the step taken
-    after rounding. ``eps`` defaults to :math:`\varepsilon^{1/3}`; the params are not modified.
+    :math:`\partial_k f \approx (f(\theta_k + h_k) - f(\theta_k - h_k))/s_k`, with
+    :math:`h_k = \text{eps}\cdot\max(1, \lvert\theta_k\rvert)`, :math:`s_k` the step
+    actually taken after rounding; ``eps`` defaults to :math:`\varepsilon^{1/3}`. The
+    params are not modified.
 
-    >>> a, b = torch.tensor(3.0, dtype=torch.float64), torch.tensor([2.0], dtype=torch.float64)
-    >>> ga, gb = central_difference(lambda a, b: (a**2 * b).sum(), (a, b))  # 2ab and a²
+    >>> a = torch.tensor(3.0, dtype=torch.float64)
+    >>> b = torch.tensor([2.0], dtype=torch.float64)
+    >>> ga, gb = central_difference(lambda a, b: (a**2 * b).sum(), (a, b))  # 2ab, a²
     >>> round(ga.item(), 6), round(gb.item(), 6)
     (12.0, 9.0)
     """
@@ -125,7 +126,8 @@ class FDSweep:
     def rounding_estimate(self, step: float) -> float:
         r"""Predict the relative rounding error at ``step``, :math:`\varepsilon|f|/(h\max|g|)`.
 
-        >>> FDSweep("float64", 2.0**-52, (1e-3,), (1e-7,), 1.0, 1.0).rounding_estimate(2.0**-20)
+        >>> sweep = FDSweep("float64", 2.0**-52, (1e-3,), (1e-7,), 1.0, 1.0)
+        >>> sweep.rounding_estimate(2.0**-20)
         2.3283064365386963e-10
         """
         h = float(check_positive("step", step))
@@ -164,7 +166,9 @@ def fd_error_sweep(
     float32 ``params`` are accepted on purpose (``f`` must compute in their precision).
 
     >>> x = torch.tensor([0.5], dtype=torch.float64)
-    >>> sweep = fd_error_sweep(lambda x: torch.exp(x).sum(), (x,), (torch.exp(x),), [1e-2, 1e-3])
+    >>> def f(x):
+    ...     return torch.exp(x).sum()
+    >>> sweep = fd_error_sweep(f, (x,), (torch.exp(x),), [1e-2, 1e-3])
     >>> [f"{e:.1e}" for e in sweep.errors]  # truncation h**2/6 dominates at these steps
     ['1.7e-05', '1.7e-07']
     """  # noqa: E501

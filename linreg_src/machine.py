@@ -10,6 +10,7 @@ import numpy as np
 import torch
 
 from linreg_src._guard import checked
+from linreg_src.show import Markdown, table
 
 __all__ = ["cpu_model", "last_level_cache_bytes", "machine_description"]
 
@@ -48,23 +49,27 @@ def last_level_cache_bytes() -> int | None:
 
 
 @checked
-def machine_description(threads: int | None = None) -> str:
-    """Describe the machine, the libraries and the ``threads`` the timings ran with.
+def machine_description(threads: int | None = None) -> Markdown:
+    """Describe the machine, the libraries and the ``threads`` the timings ran with: a table.
 
-    >>> "torch threads" in machine_description()
+    The labels are the book's (Chinese), since a page shows the table as it is.
+
+    >>> "PyTorch" in machine_description()
     True
     """
     cache = last_level_cache_bytes()
-    lines = {
-        "processor": cpu_model(),
-        "logical CPUs": str(os.cpu_count()),
-        "largest cache": f"{cache / 2**20:g} MiB" if cache else "unknown",
-        "system": f"{platform.system()} {platform.release()}",
-        "python": platform.python_version(),
-        "torch": f"{torch.__version__}, torch threads = {torch.get_num_threads()}",
-        "numpy": np.__version__,
-        "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "(not set)"),
-        "timed with": f"{threads or torch.get_num_threads()} thread(s)",
-    }
-    width = max(map(len, lines))
-    return "\n".join(f"{key:<{width}} : {value}" for key, value in lines.items())
+    rows = [
+        ("处理器", cpu_model()),
+        ("逻辑 CPU 数", str(os.cpu_count())),
+        ("最大一级缓存", f"{cache / 2**20:g} MiB" if cache else "未知"),
+        ("操作系统", f"{platform.system()} {platform.release()}"),
+        ("Python", platform.python_version()),
+        (
+            "PyTorch",
+            f"{torch.__version__}（默认 {torch.get_num_threads()} 个线程）",
+        ),
+        ("NumPy", np.__version__),
+        ("OMP_NUM_THREADS", os.environ.get("OMP_NUM_THREADS", "（未设置）")),
+        ("计时所用线程数", str(threads or torch.get_num_threads())),
+    ]
+    return table(rows, ["", "本机"])

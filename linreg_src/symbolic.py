@@ -146,8 +146,11 @@ def gradient_in_delta(
     leaves :math:`\sum_i \delta^{(i)}\,\partial\delta^{(i)}/\partial w_j`, and each inner
     derivative is replaced by SymPy's derivative of the residual (:math:`x^{(i)}_j`, or 1).
 
-    >>> gradient_in_delta(linreg_symbols(2, 1))
-    (Matrix([[\delta^{(1)}*x^{(1)}_{1} + \delta^{(2)}*x^{(2)}_{1}]]), \delta^{(1)} + \delta^{(2)})
+    >>> grad_w, grad_b = gradient_in_delta(linreg_symbols(2, 1))
+    >>> grad_w
+    Matrix([[\delta^{(1)}*x^{(1)}_{1} + \delta^{(2)}*x^{(2)}_{1}]])
+    >>> grad_b
+    \delta^{(1)} + \delta^{(2)}
     """
     _check_symbols(sym)
     check_loss(loss, reduction)

@@ -2,13 +2,16 @@ r"""The timing harness: several zero-argument calls timed interleaved, median an
 
 Timings go through :class:`torch.utils.benchmark.Timer` (warm-up, calls per block chosen so that a
 block outlasts the clock's resolution, several blocks); :func:`compare` takes the candidates in
-turn, round by round, so a burst of load on a shared machine hits all of them alike. Nothing here
+turn, round by round, so a burst of load on a shared machine hits all of them alike. Timed on one
+thread, the clock is that thread's CPU time (``time.thread_time``): the time the call kept a
+processor busy, without the time other programs took the processor away from it. Nothing here
 asserts a speed: the numbers are whatever the machine delivers.
 """
 
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -19,14 +22,17 @@ from threadpoolctl import threadpool_limits
 from torch.utils.benchmark import Timer
 
 from linreg_src._guard import checked
-from linreg_src._validate import check_real_scalar, describe
+from linreg_src._validate import check_positive, check_real_scalar, describe
 
 __all__ = ["Timing", "compare"]
 
 
 @dataclass(frozen=True)
 class Timing:
-    """Seconds per call of one candidate: ``median``, ``q1`` and ``q3`` over ``blocks`` blocks."""
+    """Seconds per call of one candidate: ``median``, ``q1`` and ``q3`` over ``blocks`` blocks.
+
+    ``clock`` is ``"thread"`` (CPU time of the timing thread) or ``"wall"`` (elapsed time).
+    """
 
     name: str
     median: float
@@ -34,6 +40,7 @@ class Timing:
     q3: float
     blocks: int
     calls_per_block: int
+    clock: str = "wall"
 
     @checked
     def per(self, count: int) -> Timing:
@@ -49,12 +56,26 @@ class Timing:
             self.q3 / count,
             self.blocks,
             self.calls_per_block,
+            self.clock,
         )
 
     @property
     def spread(self) -> float:
         """Interquartile range relative to the median (0.05 means ±2.5 %)."""
         return (self.q3 - self.q1) / self.median
+
+    def distinct_from(self, other: Timing) -> bool:
+        """Whether the interquartile ranges ``[q1, q3]`` of the two timings do not overlap.
+
+        A page says "faster" or "slower" only then; otherwise the gap is within the noise.
+
+        >>> a, b = Timing("a", 1.0, 0.9, 1.1, 7, 1), Timing("b", 1.5, 1.05, 1.6, 7, 1)
+        >>> a.distinct_from(b), a.distinct_from(Timing("c", 2.0, 1.8, 2.2, 7, 1))
+        (False, True)
+        """
+        if not isinstance(other, Timing):
+            raise TypeError(f"other must be a Timing, got {describe(other)}")
+        return self.q3 < other.q1 or other.q3 < self.q1
 
 
 def _calls_per_block(timer: Timer, block_seconds: float) -> int:
@@ -98,25 +119,57 @@ def _block_seconds(name: str, seconds: Any) -> float:
     return value
 
 
-@checked(calls=_calls, blocks=_blocks, block_seconds=_block_seconds)
+def _clock(name: str, clock: Any) -> str:
+    if clock not in ("auto", "thread", "wall"):
+        raise ValueError(
+            f'{name} must be "auto", "thread" or "wall", got {clock!r}'
+        )
+    return clock
+
+
 def compare(
     calls: Mapping[str, Callable[[], object]],
     *,
     blocks: int = 7,
     block_seconds: float = 0.02,
     threads: int | None = None,
+    clock: str = "auto",
 ) -> dict[str, Timing]:
     """Time several calls, interleaved; each block lasts about ``block_seconds``.
 
     ``threads`` (default ``torch.get_num_threads()``) bounds PyTorch's and NumPy's thread pools.
+    ``clock="auto"`` times one thread by its CPU time (``"thread"``) and several by the wall
+    clock (``"wall"``): the CPU time of one thread misses the work of the others.
 
-    >>> t = compare({"sum": lambda: sum(range(100))}, blocks=3, block_seconds=0.001)
-    >>> t["sum"].blocks, t["sum"].median > 0
-    (3, True)
+    Not ``@checked``: inside a checked function every checked call is trusted, and the calls
+    must run as their caller would run them, their own checks included.
+
+    >>> calls = {"sum": lambda: sum(range(100))}
+    >>> t = compare(calls, blocks=3, block_seconds=0.001, threads=1)
+    >>> t["sum"].blocks, t["sum"].clock, t["sum"].median > 0
+    (3, 'thread', True)
     """
-    threads = torch.get_num_threads() if threads is None else threads
+    calls = _calls("calls", calls)
+    blocks = _blocks("blocks", blocks)
+    block_seconds = _block_seconds("block_seconds", block_seconds)
+    clock = _clock("clock", clock)
+    threads = (
+        torch.get_num_threads()
+        if threads is None
+        else int(check_positive("threads", threads, integer=True))
+    )
+    if clock == "auto":
+        clock = "thread" if threads == 1 else "wall"
+    if clock == "thread" and threads != 1:
+        raise ValueError(
+            f'clock="thread" measures one thread, but threads={threads}: pass threads=1, '
+            'or clock="wall" to time several threads'
+        )
+    timer = time.thread_time if clock == "thread" else time.perf_counter
     timers = {
-        name: Timer("fn()", globals={"fn": fn}, num_threads=threads, label=name)
+        name: Timer(
+            "fn()", globals={"fn": fn}, timer=timer, num_threads=threads, label=name
+        )
         for name, fn in calls.items()
     }
     samples: dict[str, list[float]] = {name: [] for name in timers}
@@ -130,5 +183,5 @@ def compare(
     result = {}
     for name, values in samples.items():
         q1, median, q3 = (float(q) for q in np.quantile(values, [0.25, 0.5, 0.75]))
-        result[name] = Timing(name, median, q1, q3, blocks, numbers[name])
+        result[name] = Timing(name, median, q1, q3, blocks, numbers[name], clock)
     return result

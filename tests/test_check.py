@@ -78,6 +78,10 @@ def test_broken_formula_raises_naming_pair_and_parameter():
         )
     assert isinstance(exc.value, AssertionError)
     assert "exceeds atol + rtol*scale" in str(exc.value)
+    # the same facts as attributes, for a page that reports them in its own words
+    assert exc.value.pair == ("autograd", "hand") and exc.value.param == "w"
+    gap = float((wt.grad - right[0]).abs().max())
+    assert exc.value.gap == pytest.approx(gap) and 0 < exc.value.allowed < exc.value.gap
 
 
 def test_bias_only_mismatch_is_named():
@@ -130,7 +134,7 @@ def test_gradcheck_hand_formula(loss, reduction):
 
 
 def test_gradcheck_refuses_float32_and_bad_loss_or_reduction():
-    with pytest.raises(TypeError, match="float64"):
+    with pytest.raises(TypeError, match=r"X must be float64 .* got torch.float32; convert with X"):
         gradcheck_hand_formula(*_batch(dtype=torch.float32))
     with pytest.raises(ValueError, match="reduction"):
         gradcheck_hand_formula(*_batch(), reduction="max")

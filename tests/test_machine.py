@@ -9,9 +9,10 @@ from linreg_src.machine import cpu_model, last_level_cache_bytes, machine_descri
 
 def test_machine_description_names_the_settings_the_timings_used():
     text = machine_description(threads=1)
-    for key in ("processor", "logical CPUs", "largest cache", "torch", "numpy", "timed with"):
-        assert key in text
-    assert "1 thread(s)" in text
+    assert text.startswith("|  | 本机 |") and hasattr(text, "_repr_markdown_")
+    for key in ("处理器", "逻辑 CPU 数", "最大一级缓存", "PyTorch", "NumPy"):
+        assert f"| {key} |" in text
+    assert text.splitlines()[-1] == "| 计时所用线程数 | 1 |"
     assert isinstance(cpu_model(), str) and cpu_model()
     cache = last_level_cache_bytes()
     assert cache is None or (isinstance(cache, int) and cache > 0)

@@ -20,11 +20,12 @@ import re
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+import numpy as np
 import pytest
 import torch
 from bs4 import BeautifulSoup
 
-from linreg_src.article_002 import ARTICLE_002_SEED, article_002_setup
+from linreg_src.article_002 import ARTICLE_002_SEED, article_002_run, article_002_setup
 from linreg_src.articles import ARTICLE_000, ARTICLE_001, ARTICLE_002, ARTICLE_003, ARTICLE_004
 from linreg_src.data import synthetic_data
 from linreg_src.loss import squared_loss
@@ -135,6 +136,11 @@ def _float32_runs_004() -> tuple[int, int]:
 
 
 _F32_HITS_004, _F32_MISS_004 = _float32_runs_004()
+_I2 = ARTICLE_002.inputs
+_ADAM_002 = article_002_run(ARTICLE_002_SEED, optimizer="adam").weight
+_ADAM_ULPS_002 = round(
+    abs(_ADAM_002 - _A2["adam_w"]) / float(np.spacing(np.float32(_A2["adam_w"])))
+)
 #: Each page's key numbers, as fragments of its visible text with all whitespace removed (glue
 #: adds spaces), each formula written as its TeX source. Build them from linreg_src (published
 #: values in ``linreg_src.articles``, or the functions the page calls), not by typing the
@@ -152,6 +158,14 @@ KEY_NUMBERS: dict[str, list[str]] = {
     ],
     "cost": [  # the timings vary from build to build; the arithmetic does not
         f"梯度的全部算术只有{gradient_traffic(10, 2).flops:d}次浮点运算",
+        f"一步要搬运{gradient_traffic(10**6, 32).total_bytes / 1e6:.0f}MB",
+    ],
+    "article_002": [  # what the article printed, and how close the seeded re-run comes
+        repr(_A2["sgd_w"]),
+        repr(_A2["adam_w"]),
+        f"也就是{_ADAM_ULPS_002}个ulp",
+        f"种子{ARTICLE_002_SEED}之外离原文最近的是种子",
+        f"只有学习率{_I2['lr']:g}（原文给SGD的那个值）得到原文的数",
     ],
     "comparison": [  # the rows of article 003 (printed to 1 decimal) and 002's SGD w (in full)
         *(
@@ -169,7 +183,11 @@ KEY_NUMBERS: dict[str, list[str]] = {
         f"\\partialL/\\partialw_2=\\){_ET_GRADS[1]:.4f}、",
         f"\\partialL/\\partialb=\\){_ET_GRADS[2]:.4f}。",
     ],
-    "four_ways": [f"个样本、{len(_I1['true_w'])}个特征，全部是float64"],
+    "four_ways": [
+        f"个样本、{len(_I1['true_w'])}个特征，全部是float64",
+        f"\\partial\\mathrm{{Loss}}/\\partialv=\\){_g(_A3['grad_v'])}，",
+        f"\\partial\\mathrm{{Loss}}/\\partialw=\\){_g(_A3['grad_w'])}，",
+    ],
     "from_scratch": [
         f"训练前损失是{_SCRATCH_RUN.initial_loss:.2f}；",
         f"个样本的小批量上：两个参数的步长之比都是{_SCRATCH_LAST / _SCRATCH_B:.4f}，",

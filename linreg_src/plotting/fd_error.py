@@ -11,7 +11,9 @@ Examples
 >>> import torch
 >>> from linreg_src.finite_diff import fd_error_sweep
 >>> x = torch.tensor([0.5], dtype=torch.float64)
->>> sweep = fd_error_sweep(lambda x: torch.exp(x).sum(), (x,), (torch.exp(x),), [1e-2, 1e-5])
+>>> def f(x):
+...     return torch.exp(x).sum()
+>>> sweep = fd_error_sweep(f, (x,), (torch.exp(x),), [1e-2, 1e-5])
 >>> fig = plot_fd_error({"exp": [sweep]})
 >>> type(fig).__name__, len(fig.axes)
 ('Figure', 1)

@@ -111,10 +111,14 @@ _TOCTREE = re.compile(
 )
 
 
-def toctree_entries(index: Path) -> list[str]:
-    """Every document listed in a toctree of ``index`` (``Title <doc>`` gives ``doc``)."""
+def toctree_entries(index: Path | str) -> list[str]:
+    """Return the documents the toctrees of ``index`` list, in order (``Title <doc>``: ``doc``).
+
+    ``index`` is docs/index.md or its text.
+    """
     entries = []
-    for match in _TOCTREE.finditer(_read(index)):
+    source = _read(index) if isinstance(index, Path) else index
+    for match in _TOCTREE.finditer(source):
         for line in match["body"].splitlines():
             line = line.strip()
             if line and not line.startswith(":"):
@@ -146,6 +150,25 @@ def add_to_main_toctree(source: str, name: str, after: str | None) -> str:
         f"docs/index.md has no toctree with ':caption: {MAIN_CAPTION}' (the main path); add the "
         f"page to a toctree by hand"
     )
+
+
+def changed_neighbours(old_index: str, new_index: str) -> list[str]:
+    """Return the pages whose previous or next page differs between two versions of the index.
+
+    Sphinx rewrites only the pages it re-reads, so their prev/next links would stay stale in an
+    incremental build; the generator touches them, and the next build re-reads them (their
+    cells' outputs come from the execution cache, unchanged).
+    """
+
+    def neighbours(index: str) -> dict[str, tuple[str | None, str | None]]:
+        order = ["index", *toctree_entries(index)]
+        return {
+            doc: (order[k - 1] if k else None, order[k + 1] if k + 1 < len(order) else None)
+            for k, doc in enumerate(order)
+        }
+
+    old, new = neighbours(old_index), neighbours(new_index)
+    return [doc for doc in old if doc in new and old[doc] != new[doc]]
 
 
 def add_key_numbers(source: str, chapter: Chapter) -> str:
@@ -242,10 +265,17 @@ def main(argv: list[str] | None = None) -> int:
     except Refused as why:
         print(f"new chapter refused: {why}", file=sys.stderr)
         return 2
+    index = args.root / "docs" / "index.md"
+    stale = changed_neighbours(_read(index), files[index])
     for path, text in files.items():
         existed = path.exists()
         path.write_text(text, "utf-8")
         print(f"{'updated' if existed else 'created'} {path.relative_to(args.root)}")
+    for doc in stale:
+        for page in (args.root / "docs" / f"{doc}{suffix}" for suffix in (".md", ".ipynb")):
+            if page.exists() and page != index:
+                page.touch()  # its prev/next link changes: the next build must rewrite it
+                print(f"touched {page.relative_to(args.root)} (its previous/next page changed)")
     if not chapter.terms:
         print("no --term given: add the chapter's new terms to conf/jieba_dict.txt yourself")
     paths = " ".join(sorted(p.relative_to(args.root).as_posix() for p in files))

@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import runpy
+import shutil
 import sys
 from pathlib import Path
 
@@ -162,6 +163,25 @@ def lint(session: nox.Session) -> None:
     pending = [p for p in pages if p in PROSE_NUMBERS_PENDING]
     checked = [p for p in pages if p not in PROSE_NUMBERS_PENDING]
     session.run("python", "tools/prose_numbers.py", *checked, "--pending", *pending)
+    # What `nox -s new` writes must pass this session as it is: write a chapter aside, check it.
+    scratch = BUILD / "lint-new-chapter"
+    shutil.rmtree(scratch, ignore_errors=True)
+    for rel in ("docs/index.md", "docs/api.md", "tests/test_site.py", "conf/jieba_dict.txt"):
+        (scratch / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(ROOT / rel, scratch / rel)
+    (scratch / "linreg_src").mkdir()
+    name = "lint_example"
+    session.run("python", "tools/new_chapter.py", name, "标题", "--root", str(scratch), silent=True)
+    code = [f"linreg_src/{name}.py", f"tests/test_{name}.py", "tests/test_site.py"]
+    code = [str(scratch / rel) for rel in code]
+    # As if in tests/ and linreg_src/ (ruff would look for linreg_src/lint_example.py there).
+    aside = ["--extend-per-file-ignores", "**/tests/**:D"]
+    aside += ["--config", "lint.isort.known-first-party = ['linreg_src']"]
+    session.run("ruff", "check", *aside, *code)
+    session.run("ruff", "format", "--check", *code)
+    page = str(scratch / "docs" / f"{name}.md")
+    session.run("python", "tools/zh_punct.py", "--check", page, silent=True)
+    session.run("python", "tools/prose_numbers.py", page, silent=True)
 
 
 @nox.session(venv_backend="none", default=False)

@@ -122,4 +122,3 @@ def test_help_works():
     assert result.returncode == 0
     assert "--check" in result.stdout
     assert "Traceback" not in result.stderr
-

@@ -2,7 +2,7 @@ r"""Refuse numbers typed into the pages' prose: a result reaches the text only t
 
 ``python tools/prose_numbers.py docs/*.md`` prints one line per digit found in prose,
 ``file:line:col: "24" ...``, and exits 1 if there is any. The fix is to compute the number in a
-cell and glue it (HOUSE_STYLE.md, "Numbers in prose")::
+cell and glue it (README, "如何新增一章")::
 
     ```{code-cell} ipython3
     :tags: [remove-cell]
@@ -65,7 +65,7 @@ NUMBER = re.compile(
 FIX = (
     """\
 A result, an example's input or an article's value reaches the prose only through glue
-(HOUSE_STYLE.md, "Numbers in prose"). Glue it from a cell:
+(README, "如何新增一章"). Glue it from a cell:
   in a hidden cell (:tags: [remove-cell]) right after the cell that computes it:
       from myst_nb import glue
       glue("key", float(value), display=False)      # an article's value: from linreg_src.articles

@@ -1,0 +1,43 @@
+"""Print a built page's text as ``KEY_NUMBERS`` in tests/test_site.py compares it.
+
+``.nox/site/bin/python tools/page_text.py weight_decay`` prints the text of
+``_build/html/weight_decay.html``'s article (``<article class="bd-article">``) without scripts and
+styles and with all whitespace removed -- what ``compact_text`` in tests/test_site.py searches a
+key-number fragment in. Copy a fragment that holds the number from there. It needs
+BeautifulSoup (the test dependency group: the site or tests environment has it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from bs4 import BeautifulSoup
+
+SITE = Path(__file__).resolve().parent.parent / "_build" / "html"
+
+
+def compact_text(html: str) -> str:
+    """Return the article's visible text with all whitespace removed (as test_site does)."""
+    soup = BeautifulSoup(html, "html.parser")
+    main = soup.select_one("article.bd-article") or soup.body
+    for hidden in main.select("script, style"):
+        hidden.decompose()
+    return "".join(main.get_text().split())
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Print each named page's compact text."""
+    parser = argparse.ArgumentParser(prog="python tools/page_text.py", description=__doc__)
+    parser.add_argument("pages", nargs="+", help="page names (weight_decay) or .html files")
+    parser.add_argument("--site", type=Path, default=SITE, help="the built site (_build/html)")
+    args = parser.parse_args(argv)
+    for page in args.pages:
+        path = Path(page) if page.endswith(".html") else args.site / f"{page}.html"
+        print(compact_text(path.read_text("utf-8")))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -169,6 +169,7 @@ def test_a_typed_number_is_found(prose, number):
         "```{solution} ex-a\n:class: dropdown\n\n两个梯度都为 0。\n```\n",
         "```{note}\n内层\n\n````{tip}\n约 3 倍\n````\n```\n",
         "术语\n: 定义里的 42\n",
+        "```{glue:figure} ge_fig\n:name: fig-a-2\n\n前 50 步的损失。\n```\n",  # a caption
         "> 引用里的 7\n",
     ],
 )

@@ -39,7 +39,6 @@ CODE_DIRECTIVES = frozenset(
         "toctree",
         "glue",
         "glue:any",
-        "glue:figure",
         "glue:math",
         "glue:md",
         "glue:text",

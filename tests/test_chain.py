@@ -1,6 +1,8 @@
 """The burger factory: hand chain rule == autograd == the article's numbers; bad input refused."""
 
+import dataclasses
 import math
+import re
 
 import pytest
 from hypothesis import given
@@ -8,7 +10,9 @@ from hypothesis import strategies as st
 
 from linreg_src.articles import ARTICLE_003
 from linreg_src.chain import (
+    FACTORY_LIMIT,
     FactoryForward,
+    check_factory_inputs,
     factory_autograd,
     factory_backward,
     factory_forward,
@@ -96,3 +100,31 @@ def test_forward_record_is_immutable():
     assert isinstance(fwd, FactoryForward)
     with pytest.raises(AttributeError):
         fwd.loss = 0.0  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("name", ["w", "v", "x", "target"])
+@pytest.mark.parametrize("value", [1e200, -1e51])
+def test_huge_finite_inputs_are_refused_naming_the_argument_and_range(name, value):
+    args = {"w": 3.0, "v": 2.0, "x": 2.0, "target": 10.0, name: value}
+    match = re.escape(f"{name} must lie within ±1e+50") + ".* got " + re.escape(f"{value:g}")
+    for call in (factory_forward, factory_autograd):
+        with pytest.raises(ValueError, match=match):
+            call(**args)
+
+
+def test_inputs_at_the_limit_keep_every_value_and_gradient_finite():
+    big = FACTORY_LIMIT
+    for signs in [(1, 1, 1, -1), (-1, 1, 1, 1), (1, -1, -1, -1)]:
+        args = [s * big for s in signs]
+        fwd = factory_forward(*args)
+        grads = factory_backward(fwd)
+        auto = factory_autograd(*args)
+        values = [*dataclasses.astuple(fwd), *dataclasses.astuple(grads), *auto[1:]]
+        assert all(math.isfinite(v) for v in values)
+    assert check_factory_inputs(3, 2.5, -1, 0) == (3.0, 2.5, -1.0, 0.0)
+
+
+def test_backward_refuses_a_hand_made_record_whose_gradients_overflow():
+    fwd = FactoryForward(w=1.0, v=1e300, x=1e300, target=0.0, u=1e300, y=1e300, loss=1.0)
+    with pytest.raises(ValueError, match=r"dloss_du = inf is not finite: fwd holds values"):
+        factory_backward(fwd)

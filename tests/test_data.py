@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from linreg_src.articles import ARTICLE_001, ARTICLE_002
-from linreg_src.data import data_iter, line_data, synthetic_data
+from linreg_src.data import data_iter, line_data, minibatches, synthetic_data
 from linreg_src.lstsq import least_squares
 
 TRUE_W = torch.tensor(ARTICLE_001.inputs["true_w"], dtype=torch.float64)
@@ -249,3 +249,39 @@ def test_line_data_is_reproducible():
 def test_line_data_refuses(kwargs, error, pattern):
     with pytest.raises(error, match=pattern):
         line_data(**{"generator": _gen(), **kwargs})
+
+
+# ---- minibatches (shared by data_iter and the cost page's NumPy loop) -------------------------
+
+
+def test_minibatches_slice_a_given_order_in_either_library():
+    X, y = np.arange(10.0).reshape(5, 2), np.arange(5.0).reshape(5, 1)
+    batches = list(minibatches(2, X, y, np.array([4, 0, 3, 1, 2])))
+    assert [yb.ravel().tolist() for _, yb in batches] == [[4.0, 0.0], [3.0, 1.0], [2.0]]
+    torch_batches = list(minibatches(3, torch.from_numpy(X), torch.from_numpy(y), torch.arange(5)))
+    assert [len(yb) for _, yb in torch_batches] == [3, 2]
+
+
+def test_data_iter_is_minibatches_of_a_random_permutation():
+    features, labels = _indexed(23)
+    order = torch.randperm(23, generator=_gen(5))
+    by_hand = list(minibatches(4, features, labels, order))
+    for (X1, y1), (X2, y2) in zip(
+        data_iter(4, features, labels, generator=_gen(5)), by_hand, strict=True
+    ):
+        assert torch.equal(X1, X2) and torch.equal(y1, y2)
+
+
+@pytest.mark.parametrize(
+    ("order", "error", "match"),
+    [
+        (torch.arange(9), ValueError, r"order must hold 10 indices in \[0, 10\)"),
+        (torch.arange(10.0), TypeError, r"order must be a 1-D array of integer indices"),
+        (torch.arange(10) + 1, ValueError, r"order must hold 10 indices in \[0, 10\)"),
+        (np.arange(10), TypeError, r"arguments mix PyTorch and NumPy"),
+    ],
+)
+def test_minibatches_refuses_a_bad_order(order, error, match):
+    features, labels = _indexed(10)
+    with pytest.raises(error, match=match):
+        minibatches(3, features, labels, order)

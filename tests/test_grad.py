@@ -12,15 +12,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from linreg_src import grad, grad_np
-from linreg_src.articles import (
-    ARTICLE_001,
-    ARTICLE_004,
-    as_tensor,
-    recover_initial_w_001,
-    rounds_to,
-)
+from linreg_src.articles import ARTICLE_001, ARTICLE_004, as_tensor
 from linreg_src.loss import mse_loss, squared_loss
 from linreg_src.model import linreg
+from linreg_src.recover import recover_initial_w_001, rounds_to
 
 EPS = float(np.finfo(np.float64).eps)
 SHAPES = {"seed": st.integers(0, 2**31 - 1), "n": st.integers(1, 64), "d": st.integers(1, 8)}
@@ -242,7 +237,7 @@ def test_article_001_gradients_at_the_recovered_initial_w():
 
 @pytest.mark.parametrize("case", ["1d", "2d"])
 def test_article_004_weight_gradients_from_the_printed_losses(case):
-    from linreg_src.articles import recover_delta_004
+    from linreg_src.recover import recover_delta_004
 
     X = as_tensor(ARTICLE_004.inputs[f"X_{case}"])
     delta = recover_delta_004(case)

@@ -5,12 +5,14 @@ import math
 import numpy as np
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from linreg_src.data import data_iter, synthetic_data
 from linreg_src.grad import squared_loss_grads
 from linreg_src.loss import squared_loss
 from linreg_src.model import linreg
-from linreg_src.optim import sgd, sgd_update
+from linreg_src.optim import adam_update, sgd, sgd_update
 
 
 def _batch(seed: int = 0, n: int = 10):
@@ -205,3 +207,147 @@ def test_sgd_checks_before_changing_anything():
     with pytest.raises(ValueError, match="lr must be positive"):
         sgd([w], -1.0, 1)
     assert float(w.detach()) == 1.0 and float(w.grad) == 2.0
+
+
+# ---- Adam by hand ----------------------------------------------------------------------------
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 10_000), lr=st.floats(1e-4, 1.0), steps=st.integers(1, 12))
+def test_adam_update_equals_torch_optim_adam(seed, lr, steps):
+    g = torch.Generator().manual_seed(seed)
+    start = torch.randn(4, generator=g, dtype=torch.float64)
+    grads = [torch.randn(4, generator=g, dtype=torch.float64) for _ in range(steps)]
+    ours, m, v = start.clone(), torch.zeros(4, dtype=torch.float64), torch.zeros(4).double()
+    theirs = start.clone().requires_grad_()
+    opt = torch.optim.Adam([theirs], lr=lr)
+    for t, grad in enumerate(grads, start=1):
+        adam_update(ours, grad, m, v, t, lr=lr)
+        theirs.grad = grad.clone()
+        opt.step()
+    torch.testing.assert_close(ours, theirs.detach(), rtol=1e-12, atol=1e-12)
+
+
+def test_adam_update_in_place_on_a_few_numbers():
+    p, m, v = torch.tensor([1.0]), torch.zeros(1), torch.zeros(1)
+    adam_update(p, torch.tensor([-5.0]), m, v, 1, lr=0.1)
+    # step 1: m_hat = g, v_hat = g^2, so the step is lr * g / (|g| + eps) ~ -lr * sign(g)
+    assert p.tolist() == pytest.approx([1.1], abs=1e-7)
+    assert m.tolist() == pytest.approx([-0.5]) and v.tolist() == pytest.approx([0.025])
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs", "error", "match"),
+    [
+        # issue 13: adam_update is checked like sgd_update
+        (
+            (torch.zeros(2), torch.tensor([1.0, math.nan]), torch.zeros(2), torch.zeros(2), 1),
+            {"lr": 0.1},
+            ValueError,
+            r"grad contains 1 NaN or infinite value\(s\)",
+        ),
+        (
+            (torch.zeros(1), torch.ones(1, dtype=torch.float16), torch.zeros(1), torch.zeros(1), 1),
+            {"lr": 0.1},
+            TypeError,
+            r"grad has dtype torch.float16 but param has dtype torch.float32",
+        ),
+        (
+            (*(torch.ones(1, dtype=torch.int64) for _ in range(4)), 1),
+            {"lr": 0.1},
+            TypeError,
+            r"param must hold floating-point numbers",
+        ),
+        (
+            (torch.zeros(3, 1), torch.zeros(3), torch.zeros(3, 1), torch.zeros(3, 1), 1),
+            {"lr": 0.1},
+            ValueError,
+            r"grad has shape \(3,\) but param has shape \(3, 1\)",
+        ),
+        (
+            (torch.zeros(1), torch.zeros(1), torch.zeros(1), torch.zeros(1), 0),
+            {"lr": 0.1},
+            ValueError,
+            r"step must be a positive whole number",
+        ),
+        (
+            (torch.zeros(1),) * 4 + (1,),
+            {"lr": 0.1, "betas": [0.9, 0.999]},
+            TypeError,
+            r"betas must be a pair \(beta1, beta2\), got list",
+        ),
+        (
+            (torch.zeros(1),) * 4 + (1,),
+            {"lr": 0.1, "betas": (0.9, 1.0)},
+            ValueError,
+            r"betas must lie in \[0, 1\)",
+        ),
+        (
+            (torch.zeros(1),) * 4 + (1,),
+            {"lr": 0.1, "eps": 0.0},
+            ValueError,
+            r"eps must be positive, got 0.0",
+        ),
+        (
+            (np.zeros(1),) * 4 + (1,),
+            {"lr": 0.1},
+            TypeError,
+            r"there is no linreg_src.optim_np for NumPy arrays",
+        ),
+    ],
+)
+def test_adam_update_refuses_bad_input_before_touching_anything(args, kwargs, error, match):
+    before = [a.clone() if isinstance(a, torch.Tensor) else a for a in args]
+    with pytest.raises(error, match=match):
+        adam_update(*args, **kwargs)
+    for a, b in zip(args, before, strict=True):
+        if isinstance(a, torch.Tensor):
+            torch.testing.assert_close(a, b, rtol=0, atol=0, equal_nan=True)
+
+
+# ---- issue 13: what used to overflow or fail without naming its argument ----------------------
+
+
+def test_sgd_update_refuses_an_overflowing_step_and_leaves_the_parameters_alone():
+    w = torch.tensor([[1.0], [2.0]])
+    with pytest.raises(ValueError, match=r"params\[0\] is no longer finite .*\(lr = 1e\+39\)"):
+        sgd_update([w], [torch.ones(2, 1)], 1e39, 1)  # lr * 1 overflows float32
+    assert w.tolist() == [[1.0], [2.0]]
+
+
+@pytest.mark.parametrize(
+    ("lr", "batch_size", "error", "match"),
+    [
+        (10**400, 1, ValueError, r"lr must be a finite number, got an integer of 401 digits"),
+        (
+            0.1,
+            10**30,
+            ValueError,
+            r"batch_size must be a whole number in \[1, 2\*\*63 - 1\], got 1e\+30",
+        ),
+    ],
+)
+def test_sgd_update_names_huge_arguments(lr, batch_size, error, match):
+    with pytest.raises(error, match=match):
+        sgd_update([torch.zeros(1)], [torch.zeros(1)], lr, batch_size)
+
+
+def test_sgd_refuses_a_bare_tensor_instead_of_a_list():
+    w = torch.zeros(2, 1, requires_grad=True)
+    (w.sum() * 2).backward()
+    with pytest.raises(
+        TypeError, match=r"params must be a list of arrays like \[w, b\], got torch"
+    ):
+        sgd(w, 0.1, 1)
+
+
+def test_sgd_can_forget_to_zero_the_gradient():
+    w = torch.tensor([[1.0]], requires_grad=True)
+    (3 * w).sum().backward()
+    sgd([w], lr=0.1, batch_size=1, zero_grad=False)
+    assert w.grad.tolist() == [[3.0]]  # left for the next backward() to add to
+
+
+def test_adam_update_refuses_a_negative_second_moment():
+    with pytest.raises(ValueError, match=r"exp_avg_sq must be >= 0 everywhere"):
+        adam_update(torch.zeros(1), torch.ones(1), torch.zeros(1), -torch.ones(1), 1, lr=0.1)

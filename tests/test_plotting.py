@@ -9,7 +9,7 @@ from matplotlib.figure import Figure
 
 from linreg_src.articles import ARTICLE_003, ARTICLE_004, as_tensor
 from linreg_src.chain import factory_backward, factory_forward
-from linreg_src.check import FDSweep
+from linreg_src.finite_diff import FDSweep
 from linreg_src.plotting.cost import plot_gradient_roofline
 from linreg_src.plotting.curves import MARKER_LIMIT, plot_loss_curves
 from linreg_src.plotting.fd_error import DTYPE_COLORS, plot_fd_error
@@ -327,3 +327,52 @@ def test_show_figures_inline_outside_jupyter_does_nothing():
 
     assert show_figures_inline() is False
     assert show_figures_inline(object()) is False
+
+
+# -- numbers a figure cannot draw: refused, naming the argument and the range ---------------------
+
+
+@pytest.mark.parametrize(
+    ("call", "match"),
+    [
+        (lambda: plot_loss_curves({"a": [1e308]}), r"curves\['a'\]\[0\] must lie in \[-1e\+100"),
+        (lambda: plot_loss_curves({"a": [1e-300]}), r"curves\['a'\]\[0\] must lie in \[1e-100"),
+        (lambda: plot_step_losses({"p": {"a": [1e-300]}}), r"\['a'\]\[0\] must lie in \[1e-100"),
+        (
+            lambda: plot_gradient_roofline([1e308], {"a": [1.0]}, bandwidth=1.0, overhead=1.0),
+            r"traffic_bytes\[0\] must lie in \[1e-30, 1e\+30\]",
+        ),
+        (
+            lambda: plot_fitted_lines(torch.ones(2, 1), torch.ones(2, 1), {"a": (1e300, 0.0)}),
+            r"lines\['a'\]\[0\] must lie in",
+        ),
+        (
+            lambda: plot_loss_landscape(torch.ones(2, 1), torch.ones(2, 1), {"p": ([1e35], [0.0])}),
+            r"paths\['p'\]\[0\]\[0\] must lie in \[-1e\+30, 1e\+30\]",
+        ),
+        (
+            lambda: plot_loss_landscape(
+                torch.ones(2, 1) * 1e31, torch.ones(2, 1), {"p": ([0], [0])}
+            ),
+            r"x's largest magnitude must lie in \[-1e\+30, 1e\+30\]",
+        ),
+        (
+            lambda: plot_parameter_cloud({"a": torch.tensor([[1e200, 0.0]], dtype=torch.float64)}),
+            r"clouds\['a'\]'s largest magnitude must lie in",
+        ),
+        (
+            lambda: plot_fd_error({"p": [FDSweep("float64", 1e-16, (1e-300,), (1e-3,), 1.0, 1.0)]}),
+            r"panels\['p'\] steps\[0\] must lie in \[1e-100, 1e\+100\]",
+        ),
+    ],
+)
+def test_numbers_beyond_what_a_figure_draws_are_refused(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
+
+
+def test_roofline_refuses_a_number_where_a_sequence_belongs():
+    with pytest.raises(TypeError, match="traffic_bytes must be a sequence of numbers"):
+        plot_gradient_roofline(3, {"a": [1.0]}, bandwidth=1.0, overhead=1.0)
+    with pytest.raises(TypeError, match=r"seconds\['a'\] must be a sequence of numbers"):
+        plot_gradient_roofline([1.0], {"a": 1.0}, bandwidth=1.0, overhead=1.0)

@@ -73,3 +73,12 @@ def test_html_table_has_a_row_per_number_and_escapes_text(rows):
     tricky = (Reproduction("000", "a<b", 1.0, 1.0, 0, "match", note="x & y"),)
     out = render_html_table(tricky)
     assert "a&lt;b" in out and "x &amp; y" in out and "匹配" in out
+
+
+@pytest.mark.parametrize(
+    ("rows", "match"), [(3, "rows must be a tuple of Reproduction"), ((1,), r"rows\[0\] must be")]
+)
+def test_rows_other_than_reproductions_are_refused(rows, match):
+    for call in (check_reproductions, render_html_table):
+        with pytest.raises(TypeError, match=match):
+            call(rows)

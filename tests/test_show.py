@@ -58,5 +58,20 @@ def test_table_is_markdown_with_escaped_pipes():
 
 
 def test_table_refuses_a_ragged_row():
-    with pytest.raises(ValueError, match=r"rows\[1\] has 1 cells but headers has 2"):
+    with pytest.raises(ValueError, match=r"rows\[1\] must hold 2 cells, like headers"):
         table([(1, 2), (3,)], ["a", "b"])
+
+
+@pytest.mark.parametrize(
+    ("rows", "headers", "name"),
+    [(0, ["a"], "rows"), ([], 0, "headers"), ([], [], "headers"), ("ab", ["a"], "rows")],
+)
+def test_table_names_rows_or_headers_that_are_not_sequences(rows, headers, name):
+    with pytest.raises(TypeError, match=f"^{name} must be"):
+        table(rows, headers)
+
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf])
+def test_table_refuses_a_number_that_is_not_finite(bad):
+    with pytest.raises(ValueError, match=r"rows\[0\] holds a number that is not finite"):
+        table([(1.0, bad)], ["a", "b"])

@@ -23,9 +23,9 @@ from urllib.parse import unquote, urlsplit
 import pytest
 from bs4 import BeautifulSoup
 
+from linreg_src.article_002 import ARTICLE_002_SEED, article_002_setup
 from linreg_src.articles import ARTICLE_000, ARTICLE_001, ARTICLE_003, ARTICLE_004
-from linreg_src.nn_linear import ARTICLE_002_SEED, article_002_setup
-from linreg_src.timing import gradient_traffic
+from linreg_src.traffic import gradient_traffic
 
 pytestmark = pytest.mark.site
 
@@ -49,9 +49,10 @@ _A4 = ARTICLE_004.published
 _I0, _I1 = ARTICLE_000.inputs, ARTICLE_001.inputs
 _, _, _MODEL_002 = article_002_setup(ARTICLE_002_SEED)
 #: Each page's key numbers, as fragments of its visible text with all whitespace removed (glue
-#: and MathJax add spaces). Build them from linreg_src (published values in
-#: ``linreg_src.articles``, or the functions the page calls), not by typing the number, so the
-#: test checks the page against the package. Every page that executes code needs an entry.
+#: adds spaces), each formula written as its TeX source. Build them from linreg_src (published
+#: values in ``linreg_src.articles``, or the functions the page calls), not by typing the
+#: number, so the test checks the page against the package. Every page that executes code needs
+#: an entry.
 KEY_NUMBERS: dict[str, list[str]] = {
     "chain_rule": [
         f"做出{_g(_A3['u'])}个肉饼",
@@ -83,7 +84,7 @@ KEY_NUMBERS: dict[str, list[str]] = {
         f"\\sqrt{{2l}}=\\){_g(math.sqrt(2 * _A0['loss']))}万元",
     ],
     "sum_vs_mean": [f"比值都是\\(N=\\){_I1['batch_size']}"],
-    "worked_examples": [  # article 004's 1-D example as it printed it
+    "article_004": [  # article 004's 1-D example as it printed it
         f"原文打印的预测是{_A4['y_hat_1d'][0]:.4f}",
         f"损失{_A4['loss_1d'][0]:.4f}",
         "w.grad为[" + ",".join(f"{g:.4f}" for g in _A4["grad_w_1d"]) + "]",
@@ -117,8 +118,17 @@ def article(soup: BeautifulSoup):
 
 
 def compact_text(node) -> str:
+    """The node's text without whitespace, each formula written as its TeX: ``\\(tex\\)``."""
     for hidden in node.select("script, style"):
         hidden.decompose()
+    for formula in node.select("span.math, div.math"):
+        source = formula.select_one('annotation[encoding="application/x-tex"]')
+        if source is not None:  # KaTeX's HTML + MathML, typeset at build time
+            tex = source.get_text()
+            for typeset in formula.select(":scope > .katex-display, :scope > .katex"):
+                typeset.decompose()
+            delimiters = ("\\[", "\\]") if formula.name == "div" else ("\\(", "\\)")
+            formula.append(delimiters[0] + tex + delimiters[1])
     return "".join(node.get_text().split())
 
 
@@ -236,3 +246,82 @@ def test_no_build_path_leaks_into_the_site(site_dir, project_root):
     assert not leaks, "absolute build paths in the site (builds elsewhere would differ):\n" + (
         "\n".join(leaks)
     )
+
+
+# -- What a reader's first view loads (conf/_ext/linreg_katex.py, linreg_firstview.py) ----------
+_SCRIPT_TAG = re.compile(r"<script\b([^>]*)>(.*?)</script>", re.S)
+#: Scripts a page must not load: math typeset in the browser, Font Awesome's 1.5 MB icon script.
+HEAVY_SCRIPTS = ("mathjax", "fontawesome.js")
+
+
+def _built_pages(site_dir: Path) -> list[Path]:
+    return sorted(site_dir.glob("*.html"))
+
+
+@pytest.mark.parametrize("page", [*PAGES, "search", "genindex"])
+def test_math_is_typeset_at_build_time(site_dir, page):
+    """Every formula arrives as KaTeX's HTML + MathML with its TeX source; nothing failed."""
+    main = article(soup_of(site_dir, page))
+    maths = main.select("span.math, div.math")
+    untypeset = [m.get_text()[:80] for m in maths if not m.select_one(".katex")]
+    assert not untypeset, f"{page}: math left as TeX: {untypeset}"
+    errors = [e.get("title", e.get_text()) for e in main.select(".math-error, .katex-error")]
+    assert not errors, f"{page}: KaTeX rejected formulas: {errors}"
+    for formula in maths:
+        assert formula.select_one('.katex-mathml annotation[encoding="application/x-tex"]'), (
+            f"{page}: a formula without its TeX source (MathML annotation): "
+            f"{formula.get_text()[:80]}"
+        )
+
+
+@pytest.mark.parametrize("page", [*PAGES, "search", "genindex"])
+def test_no_page_loads_heavy_or_blocking_scripts(site_dir, page):
+    """No MathJax, no fontawesome.js, script files deferred, the search index on search.html."""
+    raw = (site_dir / f"{page}.html").read_text("utf-8")
+    loaded = re.findall(r'<(?:script|link)\b[^>]*(?:src|href)="([^"]+)"', raw)
+    heavy = [url for url in loaded if any(name in url.lower() for name in HEAVY_SCRIPTS)]
+    assert not heavy, f"{page} still loads {heavy}"
+    assert "window.MathJax" not in raw, f"{page} configures MathJax"
+    assert 'rel="preload" as="script"' not in raw, f"{page} preloads scripts"
+    head = raw.split("</head>", 1)[0]
+    for attributes, _body in _SCRIPT_TAG.findall(head):
+        if "src=" not in attributes or page == "search":
+            continue  # the search page runs Sphinx's search as it loads, its scripts in order
+        src = re.search(r'src="([^"]+)"', attributes).group(1)
+        assert re.search(r"\b(defer|async)\b|type=\"module\"", attributes), (
+            f"{page}: <script src={src}> blocks rendering (not deferred)"
+        )
+    if page != "search":
+        assert "searchindex.js" not in raw, f"{page} loads the search index"
+
+
+def test_every_icon_a_page_shows_is_drawn(site_dir):
+    """Each Font Awesome icon class in the site has its mask in _static/icons.css."""
+    css = (site_dir / "_static" / "icons.css").read_text("utf-8")
+    drawn = set(re.findall(r"\.fa-(?:solid|regular|brands)\.fa-([a-z0-9-]+)", css))
+    drawn |= set(re.findall(r"\.fa[srb]\.fa-([a-z0-9-]+)", css))
+    styles = {"fa-solid", "fa-regular", "fa-brands", "fas", "far", "fab"}
+    modifiers = {"fa-fw", "fa-lg", "fa-xs", "fa-sm", "fa-xl", "fa-2x", "fa-3x"}
+    used: dict[str, set[str]] = {}
+    for path in _built_pages(site_dir):
+        for classes in re.findall(r'class="([^"]*)"', path.read_text("utf-8")):
+            names = classes.split()
+            if styles & set(names):
+                for name in names:
+                    if name.startswith("fa-") and name not in styles | modifiers:
+                        used.setdefault(name[3:], set()).add(path.stem)
+    assert used, "no icon found in the site: has the theme's markup changed?"
+    missing = {name: sorted(pages) for name, pages in used.items() if name not in drawn}
+    assert not missing, f"icons shown but not drawn by icons.css: {missing}"
+    assert "data:image/svg+xml" in css and "url(http" not in css
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_images_reserve_their_box(site_dir, page):
+    """Every image in a page's text has width and height, so nothing below it jumps."""
+    unsized = [
+        img.get("src")
+        for img in article(soup_of(site_dir, page)).select("img")
+        if not (img.get("width") and img.get("height"))
+    ]
+    assert not unsized, f"{page}: images without width/height: {unsized}"

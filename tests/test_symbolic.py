@@ -9,8 +9,6 @@ from linreg_src.grad import mse_loss_grads, squared_loss_grads
 from linreg_src.symbolic import (
     LinregSymbols,
     derivation_steps,
-    factory_symbolic,
-    factory_symbolic_gradients,
     gradient_equals_matrix_form,
     gradient_function,
     gradient_in_delta,
@@ -19,6 +17,7 @@ from linreg_src.symbolic import (
     symbolic_gradient,
     symbolic_loss,
 )
+from linreg_src.symbolic_chain import factory_symbolic, factory_symbolic_gradients
 
 SIZES = [(1, 1), (2, 3), (3, 2), (4, 1), (5, 3)]
 
@@ -39,13 +38,14 @@ def test_mean_and_mse_are_1_over_n_and_2_over_n_times_the_sum(n, d):
     s = linreg_symbols(n, d)
     sum_w, sum_b = symbolic_gradient(s, reduction="sum")
     mean_w, mean_b = symbolic_gradient(s, reduction="mean")
-    mse_w, mse_b = symbolic_gradient(s, reduction="mse")
+    mse_w, mse_b = symbolic_gradient(s, loss="mse", reduction="mean")
     assert sp.simplify(mean_w - sum_w / n) == sp.zeros(d, 1)
     assert sp.simplify(mse_w - sp.Rational(2, n) * sum_w) == sp.zeros(d, 1)
     assert sp.simplify(mean_b - sum_b / n) == 0
     assert sp.simplify(mse_b - sp.Rational(2, n) * sum_b) == 0
     assert gradient_equals_matrix_form(n, d, reduction="mean")
-    assert gradient_equals_matrix_form(n, d, reduction="mse")
+    assert gradient_equals_matrix_form(n, d, loss="mse", reduction="mean")
+    assert gradient_equals_matrix_form(n, d, loss="mse", reduction="sum")
 
 
 def test_losses():
@@ -53,7 +53,8 @@ def test_losses():
     r1, r2 = s.prediction() - s.y
     assert sp.simplify(symbolic_loss(s) - (r1**2 + r2**2) / 2) == 0
     assert sp.simplify(symbolic_loss(s, reduction="mean") - (r1**2 + r2**2) / 4) == 0
-    assert sp.simplify(symbolic_loss(s, reduction="mse") - (r1**2 + r2**2) / 2) == 0
+    assert sp.simplify(symbolic_loss(s, loss="mse", reduction="mean") - (r1**2 + r2**2) / 2) == 0
+    assert sp.simplify(symbolic_loss(s, loss="mse", reduction="sum") - (r1**2 + r2**2)) == 0
 
 
 def test_gradient_in_delta_has_only_delta_and_x():
@@ -63,7 +64,7 @@ def test_gradient_in_delta_has_only_delta_and_x():
     assert grad_w.free_symbols <= allowed and grad_b.free_symbols <= allowed
     assert grad_w == s.X.T * s.delta
     assert grad_b == sum(s.delta)
-    mse_w, _ = gradient_in_delta(s, reduction="mse")
+    mse_w, _ = gradient_in_delta(s, loss="mse", reduction="mean")
     assert sp.expand(mse_w - sp.Rational(2, 3) * s.X.T * s.delta) == sp.zeros(2, 1)
 
 
@@ -110,7 +111,7 @@ def test_step_latex_renders_both_sides():
 def test_matrix_form_factors():
     s = linreg_symbols(4, 2)
     w_sum, b_sum = matrix_form(s, in_delta=True)
-    w_mse, b_mse = matrix_form(s, reduction="mse", in_delta=True)
+    w_mse, b_mse = matrix_form(s, loss="mse", reduction="mean", in_delta=True)
     assert w_mse == sp.Rational(1, 2) * w_sum
     assert sp.simplify(b_mse - sp.Rational(1, 2) * b_sum) == 0
 
@@ -136,7 +137,7 @@ def test_lambdified_mse_and_scalar_bias():
     y = torch.randn(4, 1, dtype=torch.float64, generator=g)
     w = torch.randn(2, 1, dtype=torch.float64, generator=g)
     b = torch.tensor(0.5, dtype=torch.float64)
-    gw, gb = gradient_function(4, 2, reduction="mse")(X, y, w, b)
+    gw, gb = gradient_function(4, 2, loss="mse", reduction="mean")(X, y, w, b)
     hw, hb = mse_loss_grads(X, y, w, b)
     assert gb.shape == ()
     torch.testing.assert_close(gw, hw, rtol=1e-12, atol=1e-12)
@@ -178,6 +179,9 @@ def test_factory_chain_rule_symbolically():
         (lambda: symbolic_loss("X"), TypeError, "LinregSymbols"),
         (lambda: symbolic_loss(linreg_symbols(1, 1), reduction="max"), ValueError, "reduction"),
         (lambda: gradient_function(2, 2, reduction="none"), ValueError, "reduction"),
+        (lambda: symbolic_loss(linreg_symbols(1, 1), reduction="mse"), ValueError, "reduction"),
+        (lambda: symbolic_gradient(linreg_symbols(1, 1), loss="mean"), ValueError, "loss must"),
+        (lambda: factory_symbolic_gradients(1e200, 2.0, 2.0, 10.0), ValueError, "w must lie"),
         (lambda: factory_symbolic_gradients(3.0, 2.0, float("nan"), 10.0), ValueError, "finite"),
         (lambda: factory_symbolic_gradients("3", 2.0, 2.0, 10.0), TypeError, "real number"),
     ],
@@ -194,3 +198,23 @@ def test_symbols_are_named_like_the_book():
     assert sp.latex(s.w[1]) == "w_{2}"
     assert sp.latex(s.y[0]) == "y^{(1)}"
     assert sp.latex(s.delta[1]) == r"\delta^{(2)}"
+
+
+def test_lambdified_gradient_refuses_an_overflowing_result():
+    grad = gradient_function(1, 1)
+    X = torch.tensor([[1e200]], dtype=torch.float64)
+    y = torch.zeros(1, 1, dtype=torch.float64)
+    w = torch.tensor([[1e100]], dtype=torch.float64)
+    with pytest.raises(ValueError, match=r"X @ w \+ b contains .* NaN or infinite|overflows"):
+        grad(X, y, w, torch.zeros(1, dtype=torch.float64))
+    X, w = torch.tensor([[1e150]], dtype=torch.float64), torch.tensor([[1e10]], dtype=torch.float64)
+    with pytest.raises(ValueError, match=r"the gradient overflows torch\.float64"):
+        grad(X, y, w, torch.zeros(1, dtype=torch.float64))
+
+
+def test_mse_summed_is_twice_the_squared_sum():
+    s = linreg_symbols(3, 2)
+    sq_w, sq_b = symbolic_gradient(s)
+    mse_w, mse_b = symbolic_gradient(s, loss="mse", reduction="sum")
+    assert sp.simplify(mse_w - 2 * sq_w) == sp.zeros(2, 1)
+    assert sp.simplify(mse_b - 2 * sq_b) == 0

@@ -16,8 +16,11 @@ from linreg_src.model import linreg
 from linreg_src.train import (
     SHUFFLE_SEED_OFFSET,
     TrainResult,
+    autograd_step,
+    hand_step,
     init_params,
     shuffle_generator,
+    train,
     train_linreg,
 )
 
@@ -308,8 +311,9 @@ def test_labels_of_shape_n_are_refused_with_the_fix(data64):
     X, y = data64
     with pytest.raises(
         ValueError,
-        match=r"labels must have shape \(N, 1\) = \(1000, 1\) to match features of shape "
-        r"\(1000, 2\), got \(1000,\); make it a column with labels.reshape\(-1, 1\)",
+        match=r"labels has shape \(1000,\) but features @ w \+ b has shape \(1000, 1\): "
+        r"features @ w \+ b - labels would broadcast to \(1000, 1000\) and silently give a "
+        r"wrong loss and gradient; pass labels.reshape\(-1, 1\)",
     ):
         train_linreg(X, y.reshape(-1))
 
@@ -317,9 +321,15 @@ def test_labels_of_shape_n_are_refused_with_the_fix(data64):
 @pytest.mark.parametrize(
     ("features", "labels", "error", "message"),
     [
-        (torch.ones(5, 2), torch.ones(4, 1), ValueError, r"labels must have shape \(N, 1\)"),
+        (
+            torch.ones(5, 2),
+            torch.ones(4, 1),
+            ValueError,
+            r"features @ w \+ b and labels must both have shape \(N, 1\), "
+            r"got \(5, 1\) and \(4, 1\)",
+        ),
         (torch.ones(5), torch.ones(5, 1), ValueError, "features must be 2-D, got 1-D"),
-        (torch.ones(5, 2), torch.ones(5, 2), ValueError, r"got \(5, 2\)$"),
+        (torch.ones(5, 2), torch.ones(5, 2), ValueError, r"got \(5, 1\) and \(5, 2\)$"),
         (torch.ones(5, 2, dtype=torch.int64), torch.ones(5, 1), TypeError, "floating-point"),
         (
             torch.ones(5, 2, dtype=torch.float64),
@@ -327,7 +337,13 @@ def test_labels_of_shape_n_are_refused_with_the_fix(data64):
             TypeError,
             "features and labels must share one dtype",
         ),
-        (np.ones((5, 2)), np.ones((5, 1)), TypeError, "convert them with torch.from_numpy"),
+        (
+            np.ones((5, 2)),
+            np.ones((5, 1)),
+            TypeError,
+            r"linreg_src.train works on torch tensors, but features is a numpy array; "
+            r".*convert with torch.from_numpy",
+        ),
         (torch.ones(5, 2), np.ones((5, 1)), TypeError, "arguments mix PyTorch and NumPy"),
         (torch.full((5, 2), float("nan")), torch.ones(5, 1), ValueError, "NaN or infinite"),
         ([[1.0, 2.0]], [[1.0]], TypeError, "features must be a torch.Tensor"),
@@ -353,3 +369,62 @@ def test_init_params_refuses_bad_arguments():
         init_params(2, requires_grad=1)
     with pytest.raises(TypeError, match="seed must be a whole number"):
         shuffle_generator("0")
+
+
+# -- the step functions and d2l's plain loop ------------------------------------------------
+
+
+def test_train_is_the_loop_train_linreg_records(data64):
+    # The plain loop and the instrumented one take the same steps from the same start.
+    X, y = data64
+    for grads in ("autograd", "hand"):
+        run = train_linreg(X, y, batch_size=64, num_epochs=2, grads=grads, seed=4)
+        w, b = init_params(2, seed=4, dtype=torch.float64, requires_grad=grads == "autograd")
+        train(X, y, w, b, lr=0.03, batch_size=64, num_epochs=2, generator=shuffle_generator(4),
+              grads=grads)  # fmt: skip
+        assert torch.equal(w.detach(), run.w) and torch.equal(b.detach(), run.b)
+
+
+def test_one_step_each_way_is_the_same_step(data64):
+    X, y = data64[0][:10], data64[1][:10]
+    w_a, b_a = init_params(2, seed=1, dtype=torch.float64, requires_grad=True)
+    w_h, b_h = (t.detach().clone() for t in (w_a, b_a))
+    autograd_step(X, y, w_a, b_a, 0.03, 10)
+    hand_step(X, y, w_h, b_h, 0.03, 10)
+    assert torch.equal(w_a.detach(), w_h) and torch.equal(b_a.detach(), b_h)
+    assert w_a.grad.abs().max() == 0  # sgd zeroed it
+
+
+def test_hand_step_keeps_running_sums_when_asked(data64):
+    X, y = data64[0][:10], data64[1][:10]
+    w, b = torch.zeros(2, 1, dtype=torch.float64), torch.zeros(1, dtype=torch.float64)
+    sums = [torch.zeros_like(w), torch.zeros_like(b)]
+    grad_w, grad_b = squared_loss_grads(X, y, w, b)
+    hand_step(X, y, w, b, 0.03, 10, grad_sums=sums)
+    assert torch.equal(sums[0], grad_w) and torch.equal(sums[1], grad_b)
+    with pytest.raises(ValueError, match=r"grad_sums\[0\] has shape \(2,\) but w has shape"):
+        hand_step(X, y, w, b, 0.03, 10, grad_sums=[torch.zeros(2, dtype=torch.float64), sums[1]])
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"grads": "manual"}, ValueError, r'grads must be "autograd" or "hand", got \'manual'),
+        ({"num_epochs": 0}, ValueError, r"num_epochs must be a positive whole number, got 0"),
+        ({"generator": 1}, TypeError, r"generator must be a torch.Generator"),
+        ({"lr": float("nan")}, ValueError, r"lr must be a finite number, got nan"),
+    ],
+)
+def test_train_refuses_bad_arguments(data64, kwargs, error, match):
+    w, b = init_params(2, dtype=torch.float64, requires_grad=True)
+    args = {"lr": 0.03, "batch_size": 10, "num_epochs": 1, "generator": torch.Generator()}
+    args.update(kwargs)
+    with pytest.raises(error, match=match):
+        train(*data64, w, b, **args)
+
+
+def test_hand_step_wants_one_running_sum_for_w_and_one_for_b(data64):
+    X, y = data64[0][:10], data64[1][:10]
+    w, b = torch.zeros(2, 1, dtype=torch.float64), torch.zeros(1, dtype=torch.float64)
+    with pytest.raises(ValueError, match=r"grad_sums must be \[sum for w, sum for b\], got 1"):
+        hand_step(X, y, w, b, 0.03, 10, grad_sums=[torch.zeros_like(w)])

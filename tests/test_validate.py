@@ -162,3 +162,25 @@ def test_huge_finite_values_whose_sum_overflows_are_not_called_non_finite(make):
     with_nan[2, 0] = float("nan")
     with pytest.raises(ValueError, match=r"X contains 1 NaN or infinite value"):
         check_float_array("X", with_nan, ndim=2)
+
+
+def test_check_count_names_the_accepted_range():
+    from linreg_src._validate import check_count
+
+    assert check_count("num_epochs", 0, minimum=0) == 0
+    with pytest.raises(
+        ValueError, match=r"num_epochs must be a whole number in \[0, 2\*\*63 - 1\]"
+    ):
+        check_count("num_epochs", 10**30, minimum=0)
+    with pytest.raises(TypeError, match=r"num_epochs must be a whole number, got float"):
+        check_count("num_epochs", 1.0)
+
+
+def test_describe_a_class_and_a_huge_number():
+    assert describe(np.float32) == "the class numpy.float32"
+    assert describe(10**100).startswith("int 10000000000000000000...")
+
+
+def test_check_delta_matches_refuses_another_dtype():
+    with pytest.raises(TypeError, match=r"X and delta must share one dtype"):
+        check_delta_matches(torch.ones(3, 2), torch.ones(3, 1, dtype=torch.float64))

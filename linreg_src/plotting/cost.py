@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from linreg_src._validate import check_real_scalar, describe
-from linreg_src.plotting import check_figure_text
+from linreg_src.plotting._checks import check_figure_text, check_plot_number
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -34,7 +34,17 @@ def _positive(name: str, value: object) -> float:
     result = check_real_scalar(name, value)
     if result <= 0:
         raise ValueError(f"{name} must be positive, got {result}")
-    return result
+    return check_plot_number(
+        name, result, log=True, limit=1e30
+    )  # its ratios stay drawable
+
+
+def _positives(name: str, values: object) -> list[float]:
+    if isinstance(values, (str, bytes, Mapping)) or not hasattr(values, "__iter__"):
+        raise TypeError(
+            f"{name} must be a sequence of numbers, got {describe(values)}"
+        )
+    return [_positive(f"{name}[{i}]", v) for i, v in enumerate(values)]  # type: ignore[arg-type]
 
 
 def plot_gradient_roofline(
@@ -45,49 +55,19 @@ def plot_gradient_roofline(
     overhead: float,
     cache_at: float | None = None,
 ) -> Figure:
-    r"""Draw measured step times, and the bytes per second they achieve, against bytes moved.
+    r"""Draw step times, and the bytes per second they achieve, against bytes moved per step.
 
-    Left: seconds per step, with the bound :math:`\max(t_0, B/\beta)`. Right: achieved
-    bytes per second :math:`B/t`, with the roofline :math:`\min(B/t_0, \beta)`. Both axes are
-    logarithmic. Labels are in English (captions carry the Chinese).
+    Left: seconds per step under the bound :math:`\max(t_0, B/\beta)`; right: :math:`B/t` under
+    the roofline :math:`\min(B/t_0, \beta)`, with ``bandwidth`` :math:`\beta` and ``overhead``
+    :math:`t_0`; ``cache_at`` marks where X fills the largest cache.
 
-    Parameters
-    ----------
-    traffic_bytes : Sequence[float]
-        Bytes :math:`B` each step moves, one per problem size, increasing (e.g.
-        :attr:`linreg_src.timing.GradientTraffic.total_bytes`).
-    seconds : Mapping[str, Sequence[float]]
-        Method label (English) -> seconds per step at each size.
-    bandwidth : float
-        Measured memory bandwidth :math:`\beta` in bytes per second.
-    overhead : float
-        Fixed cost :math:`t_0` of one call in seconds.
-    cache_at : float, optional
-        The :math:`B` at which ``X`` just fills the largest cache; drawn as a dotted vertical
-        line (to its left the data can stay in the cache from one step to the next).
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        The figure with two axes.
-
-    Raises
-    ------
-    ValueError
-        If a sequence's length differs from ``traffic_bytes``, a value is not positive, or a
-        label contains CJK characters.
-    TypeError
-        If ``seconds`` is not a mapping of labels to sequences of numbers.
-
-    Examples
-    --------
     >>> fig = plot_gradient_roofline([1e3, 1e9], {"a": [1e-6, 1e-1]}, bandwidth=1e10,
     ...                              overhead=1e-6, cache_at=7.2e7)
     >>> line = next(ln for ln in fig.axes[1].get_lines() if ln.get_label() == "a")
     >>> [round(float(y) / 1e9, 3) for y in line.get_ydata()]
     [1.0, 10.0]
     """
-    sizes = [_positive(f"traffic_bytes[{i}]", v) for i, v in enumerate(traffic_bytes)]
+    sizes = _positives("traffic_bytes", traffic_bytes)
     if not sizes:
         raise ValueError("traffic_bytes is empty")
     if not isinstance(seconds, Mapping) or not seconds:
@@ -97,7 +77,7 @@ def plot_gradient_roofline(
     times: dict[str, list[float]] = {}
     for label, values in seconds.items():
         check_figure_text("label", label)
-        values = [_positive(f"seconds[{label!r}][{i}]", v) for i, v in enumerate(values)]
+        values = _positives(f"seconds[{label!r}]", values)
         if len(values) != len(sizes):
             raise ValueError(
                 f"seconds[{label!r}] has {len(values)} values but traffic_bytes has {len(sizes)}"

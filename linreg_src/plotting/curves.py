@@ -17,8 +17,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from linreg_src._validate import check_real_scalar, describe
-from linreg_src.plotting import check_figure_text
+from linreg_src._validate import describe
+from linreg_src.plotting._checks import check_figure_text, check_plot_number
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -40,9 +40,11 @@ def _check_curve(name: str, values: object, *, logy: bool) -> list[float]:
             f"curves[{name!r}] must be 1-D, got shape {tuple(values.shape)}"  # type: ignore[attr-defined]
         )
     if len(values) == 0:  # type: ignore[arg-type]
-        raise ValueError(f"curves[{name!r}] is empty; a curve needs at least one value")
+        raise ValueError(
+            f"curves[{name!r}] is empty; a curve needs at least one value"
+        )
     points = [
-        check_real_scalar(f"curves[{name!r}][{i}]", v)
+        check_plot_number(f"curves[{name!r}][{i}]", v)
         for i, v in enumerate(values)  # type: ignore[call-overload]
     ]
     if logy:
@@ -52,6 +54,8 @@ def _check_curve(name: str, values: object, *, logy: bool) -> list[float]:
                 f"curves[{name!r}][{bad[0]}] is {points[bad[0]]}, but a log-scale axis needs "
                 "positive values; pass logy=False"
             )
+        for i, v in enumerate(points):
+            check_plot_number(f"curves[{name!r}][{i}]", v, log=True)
     return points
 
 
@@ -64,45 +68,11 @@ def plot_loss_curves(
     title: str | None = None,
     start: int = 0,
 ) -> Figure:
-    r"""Draw one line per named loss sequence; point ``k`` of each curve is at ``x = start + k``.
+    """Draw one line per named loss sequence; point ``k`` of each curve is at ``x = start + k``.
 
-    Curves may have different lengths. Short curves (at most ``MARKER_LIMIT`` points) get
-    markers so that every recorded value is visible; a curve identical to an earlier one is
-    drawn dashed on top of it, so that two runs that agree are both seen.
+    Values must be finite (and positive on the default log axis); short curves get markers, and a
+    curve equal to an earlier one is dashed on top of it, so two runs that agree both show.
 
-    Parameters
-    ----------
-    curves : Mapping[str, Sequence[float]]
-        Legend label -> losses, in order (lists, tuples, 1-D tensors or arrays of finite reals).
-        Labels are drawn in the figure: English or math, no Chinese.
-    xlabel : str, default "epoch"
-        Label of the x axis (e.g. ``"step"``).
-    ylabel : str, default "loss"
-        Label of the y axis.
-    logy : bool, default True
-        Log-scale y axis; every value must then be positive.
-    title : str, optional
-        Title above the axes.
-    start : int, default 0
-        x of each curve's first value: 0 when the first value is the loss before training,
-        1 when it is the loss after the first epoch.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        The figure, one axes; the line data are exactly the given values.
-
-    Raises
-    ------
-    TypeError
-        If ``curves`` is not a mapping of str labels to sequences of real numbers, or a label
-        or option has the wrong type.
-    ValueError
-        If ``curves`` or a curve is empty, a value is NaN or infinite, a value is not positive
-        with ``logy=True``, or a text contains CJK characters.
-
-    Examples
-    --------
     >>> fig = plot_loss_curves({"sgd": [4.0, 2.0, 1.0]}, xlabel="step", start=1)
     >>> line = fig.axes[0].get_lines()[0]
     >>> line.get_xdata().tolist(), line.get_ydata().tolist()

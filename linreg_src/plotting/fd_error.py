@@ -1,7 +1,7 @@
 r"""The error of central finite differences against the step, in float32 and float64 (log-log).
 
-Each panel shows, for one loss, the relative error of :func:`linreg_src.check.central_difference`
-measured by :func:`linreg_src.check.fd_error_sweep` for a range of steps :math:`h`, one curve per
+Each panel shows, for one loss, the relative error of central differences measured by
+:func:`linreg_src.finite_diff.fd_error_sweep` over a range of steps :math:`h`, one curve per
 precision; a dotted line of slope -1 is the rounding error predicted *before* measuring,
 :math:`\varepsilon\lvert L\rvert/(h\max\lvert g\rvert)`, and a vertical dashed line marks the
 balanced step :math:`h = \varepsilon^{1/3}`.
@@ -9,7 +9,7 @@ balanced step :math:`h = \varepsilon^{1/3}`.
 Examples
 --------
 >>> import torch
->>> from linreg_src.check import fd_error_sweep
+>>> from linreg_src.finite_diff import fd_error_sweep
 >>> x = torch.tensor([0.5], dtype=torch.float64)
 >>> sweep = fd_error_sweep(lambda x: torch.exp(x).sum(), (x,), (torch.exp(x),), [1e-2, 1e-5])
 >>> fig = plot_fd_error({"exp": [sweep]})
@@ -22,7 +22,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from linreg_src.check import FDSweep
+from linreg_src.finite_diff import FDSweep
+from linreg_src.plotting._checks import check_plot_number
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -34,36 +35,35 @@ DTYPE_COLORS = {"float32": "#c0392b", "float64": "#1f4e79"}
 
 
 def plot_fd_error(panels: Mapping[str, Sequence[FDSweep]]) -> Figure:
-    r"""Plot finite-difference error against step: a panel per loss (stacked), a curve per dtype.
+    """Plot finite-difference error against step: a panel per loss (stacked), a curve per dtype.
 
-    Parameters
-    ----------
-    panels : collections.abc.Mapping of str to list of FDSweep
-        Panel title (math or English: the figure has no CJK font) to the sweeps it shows.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        The figure (not shown), white background.
-
-    Raises
-    ------
-    TypeError
-        If a panel does not hold :class:`~linreg_src.check.FDSweep` records.
-    ValueError
-        If ``panels`` or a panel is empty.
+    ``panels`` maps a title (no CJK) to its :class:`~linreg_src.finite_diff.FDSweep` records.
     """
     if not isinstance(panels, Mapping) or not panels:
-        raise ValueError("panels must be a non-empty mapping of titles to lists of FDSweep")
+        raise ValueError(
+            "panels must be a non-empty mapping of titles to lists of FDSweep"
+        )
     for title, sweeps in panels.items():
-        if isinstance(sweeps, FDSweep) or not isinstance(sweeps, Sequence) or not sweeps:
-            raise ValueError(f"panel {title!r} must hold a non-empty list of FDSweep records")
+        if (
+            isinstance(sweeps, FDSweep)
+            or not isinstance(sweeps, Sequence)
+            or not sweeps
+        ):
+            raise ValueError(
+                f"panel {title!r} must hold a non-empty list of FDSweep records"
+            )
         for sweep in sweeps:
             if not isinstance(sweep, FDSweep):
                 raise TypeError(
                     f"panel {title!r} must hold FDSweep records (fd_error_sweep's result), "
                     f"got {type(sweep).__name__}"
                 )
+            where = f"panels[{title!r}]"
+            check_plot_number(f"{where} machine_eps", sweep.machine_eps, log=True)
+            for i, (h, e) in enumerate(zip(sweep.steps, sweep.errors, strict=True)):
+                check_plot_number(f"{where} steps[{i}]", h, log=True)
+                if e == e and e != 0:
+                    check_plot_number(f"{where} errors[{i}]", e, log=True)
     from matplotlib.figure import Figure
 
     rows = len(panels)  # stacked, so that each panel gets the page's full width
@@ -73,7 +73,11 @@ def plot_fd_error(panels: Mapping[str, Sequence[FDSweep]]) -> Figure:
         ax.set_facecolor("white")
         for sweep in sweeps:
             color = DTYPE_COLORS.get(sweep.dtype, "black")
-            pts = [(h, e) for h, e in zip(sweep.steps, sweep.errors, strict=True) if e == e]
+            pts = [
+                (h, e)
+                for h, e in zip(sweep.steps, sweep.errors, strict=True)
+                if e == e
+            ]
             # an exact zero error cannot be drawn on a log axis: draw it at the floor instead
             floor = sweep.machine_eps * 1e-2
             ax.loglog(
@@ -104,7 +108,9 @@ def plot_fd_error(panels: Mapping[str, Sequence[FDSweep]]) -> Figure:
             )
         bottom = min(s.machine_eps for s in sweeps) * 1e-2
         ax.set_ylim(bottom, 10.0)  # beyond 1000 % the step is simply useless
-        ax.set_xlim(min(min(s.steps) for s in sweeps), max(max(s.steps) for s in sweeps))
+        ax.set_xlim(
+            min(min(s.steps) for s in sweeps), max(max(s.steps) for s in sweeps)
+        )
         ax.set_title(title, fontsize=11)
         ax.set_ylabel(r"$\max|g_{\mathrm{FD}} - g| / \max|g|$")
         ax.grid(True, which="major", linewidth=0.4, alpha=0.5)

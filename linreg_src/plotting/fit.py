@@ -17,7 +17,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import torch
@@ -25,11 +25,14 @@ import torch
 from linreg_src._validate import (
     check_column_pair,
     check_float_array,
-    check_real_scalar,
     describe,
     require_backend,
 )
-from linreg_src.plotting import check_figure_text
+from linreg_src.plotting._checks import (
+    PLOT_LIMIT,
+    check_figure_text,
+    check_plot_number,
+)
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -40,9 +43,13 @@ __all__ = ["plot_fitted_lines", "plot_loss_landscape", "plot_parameter_cloud"]
 _MARKERS = ("*", "X", "P", "D", "s", "^")
 
 
-def _check_mapping(name: str, value: object, *, allow_empty: bool = False) -> Mapping:
+def _check_mapping(
+    name: str, value: object, *, allow_empty: bool = False
+) -> Mapping:
     if not isinstance(value, Mapping):
-        raise TypeError(f"{name} must be a mapping of label -> values, got {describe(value)}")
+        raise TypeError(
+            f"{name} must be a mapping of label -> values, got {describe(value)}"
+        )
     if not value and not allow_empty:
         raise ValueError(f"{name} is empty; pass at least one entry")
     for label in value:
@@ -50,24 +57,72 @@ def _check_mapping(name: str, value: object, *, allow_empty: bool = False) -> Ma
     return value
 
 
-def _check_point(name: str, point: object) -> tuple[float, float]:
-    if isinstance(point, (str, bytes)) or not isinstance(point, Sequence) or len(point) != 2:
-        raise TypeError(f"{name} must be a pair (w, b) of numbers, got {describe(point)}")
-    return check_real_scalar(f"{name}[0]", point[0]), check_real_scalar(f"{name}[1]", point[1])
+#: The loss landscape squares its data on a float32 grid: it draws magnitudes up to 1e30.
+LANDSCAPE_LIMIT = 1e30
 
 
-def _check_series(name: str, values: object) -> list[float]:
+def _check_point(
+    name: str, point: object, limit: float = PLOT_LIMIT
+) -> tuple[float, float]:
+    if (
+        isinstance(point, (str, bytes))
+        or not isinstance(point, Sequence)
+        or len(point) != 2
+    ):
+        raise TypeError(
+            f"{name} must be a pair (w, b) of numbers, got {describe(point)}"
+        )
+    w = check_plot_number(f"{name}[0]", point[0], limit=limit)
+    return w, check_plot_number(f"{name}[1]", point[1], limit=limit)
+
+
+def _check_series(name: str, values: object, limit: float) -> list[float]:
     if isinstance(values, (str, bytes)) or not hasattr(values, "__len__"):
-        raise TypeError(f"{name} must be a sequence of numbers, got {describe(values)}")
+        raise TypeError(
+            f"{name} must be a sequence of numbers, got {describe(values)}"
+        )
     if len(values) == 0:  # type: ignore[arg-type]
         raise ValueError(f"{name} is empty")
-    return [check_real_scalar(f"{name}[{i}]", v) for i, v in enumerate(values)]  # type: ignore[call-overload]
+    return [
+        check_plot_number(f"{name}[{i}]", v, limit=limit)
+        for i, v in enumerate(values)
+    ]  # type: ignore[call-overload]
 
 
-def _check_data(x: object, y: object) -> tuple[torch.Tensor, torch.Tensor]:
+def _within(name: str, t: torch.Tensor, limit: float) -> torch.Tensor:
+    check_plot_number(
+        f"{name}'s largest magnitude", float(t.detach().abs().max()), limit=limit
+    )
+    return t.detach().double()
+
+
+def _check_data(
+    x: object, y: object, limit: float = PLOT_LIMIT
+) -> tuple[torch.Tensor, torch.Tensor]:
     require_backend("torch", "plotting", x=x, y=y)
     check_column_pair(x, y, names=("x", "y"))
-    return x.detach().double().flatten(), y.detach().double().flatten()  # type: ignore[union-attr]
+    return _within("x", x, limit).flatten(), _within("y", y, limit).flatten()  # type: ignore[arg-type]
+
+
+def _mark(
+    ax: Axes,
+    points: Mapping[str, tuple[float, float]],
+    *,
+    size: float,
+    face: Callable[[int], str],
+) -> None:
+    """Mark each named point (w, b) with a black-edged marker, the k-th filled ``face(k)``."""
+    for k, (label, (w, b)) in enumerate(points.items()):
+        ax.plot(
+            w,
+            b,
+            _MARKERS[k % len(_MARKERS)],
+            color="black",
+            markersize=size,
+            markerfacecolor=face(k),
+            label=label,
+            linestyle="none",
+        )
 
 
 def _new_figure(size: tuple[float, float]) -> tuple[Figure, Axes]:
@@ -86,32 +141,8 @@ def plot_fitted_lines(
     *,
     title: str | None = None,
 ) -> Figure:
-    r"""Scatter the data and draw each line :math:`\hat y = wx + b` across its x range.
+    r"""Scatter x, y (N, 1) and draw each line :math:`\hat y = wx + b` of ``lines`` (label: w, b).
 
-    Parameters
-    ----------
-    x, y : torch.Tensor, shape (N, 1)
-        The data.
-    lines : Mapping[str, tuple of float]
-        Legend label -> ``(w, b)``; labels in English or math, no Chinese.
-    title : str, optional
-        Title above the axes.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        One axes: the points (not in the legend) and one line per entry, in order.
-
-    Raises
-    ------
-    TypeError
-        On non-tensor data, a non-mapping ``lines`` or non-numeric parameters.
-    ValueError
-        On mismatched data shapes, empty ``lines`` or CJK text.
-
-    Examples
-    --------
-    >>> import torch
     >>> x = torch.linspace(0, 1, 3).unsqueeze(1)
     >>> fig = plot_fitted_lines(x, x, {"a": (1.0, 0.0), "b": (0.5, 0.2)})
     >>> [[float(v) for v in line.get_ydata()] for line in fig.axes[0].get_lines()]
@@ -119,7 +150,9 @@ def plot_fitted_lines(
     """
     xs, ys = _check_data(x, y)
     lines = _check_mapping("lines", lines)
-    params = {label: _check_point(f"lines[{label!r}]", p) for label, p in lines.items()}
+    params = {
+        label: _check_point(f"lines[{label!r}]", p) for label, p in lines.items()
+    }
     if title is not None:
         title = check_figure_text("title", title)
 
@@ -152,45 +185,18 @@ def plot_loss_landscape(
     marks: Mapping[str, tuple[float, float]] | None = None,
     title: str | None = None,
 ) -> Figure:
-    r"""Contours of :math:`L(w, b) - L^*` (MSE above its minimum) with optimisation paths.
+    """Draw contours of the MSE :math:`L(w, b) - L^*` over x, y (N, 1), with optimisation paths.
 
-    The levels are spaced by factors of 2 (log scale) and the axes share one scale, so the
-    ellipses show the surface's true shape: their axes follow the Hessian's eigenvectors, and the
-    long axis is the direction in which gradient descent is slow. A path is drawn as a line
-    through its iterates, its start as a hollow circle and its end as a filled dot.
+    ``paths`` maps a label to the iterates ``(weights, biases)``; ``marks`` a label to one point
+    ``(w, b)``. Levels are factors of 2 apart and the axes share one scale, so the ellipses show the
+    surface's true shape: the long axis is where gradient descent is slow.
 
-    Parameters
-    ----------
-    x, y : torch.Tensor, shape (N, 1)
-        The data defining :math:`L(w, b) = \frac1N\sum_i(wx_i + b - y_i)^2`.
-    paths : Mapping[str, tuple of sequences]
-        Label -> ``(weights, biases)``: the iterates, e.g. ``(run.weights, run.biases)``.
-    marks : Mapping[str, tuple of float], optional
-        Label -> ``(w, b)`` of single points to mark (the least-squares solution ...).
-    title : str, optional
-        Title above the axes.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        One axes with the contours, the paths and the marks; the view covers all of them.
-
-    Raises
-    ------
-    TypeError
-        On wrong argument types.
-    ValueError
-        On mismatched data, empty or unequal-length paths, NaN/inf, or CJK text.
-
-    Examples
-    --------
-    >>> import torch
     >>> x = torch.linspace(0, 1, 10).unsqueeze(1)
     >>> fig = plot_loss_landscape(x, 2 * x + 1, {"gd": ([0.0, 1.0, 1.5], [0.0, 1.2, 1.1])})
     >>> fig.axes[0].get_xlabel(), fig.axes[0].get_ylabel()
     ('$w$', '$b$')
     """
-    xs, ys = _check_data(x, y)
+    xs, ys = _check_data(x, y, LANDSCAPE_LIMIT)
     paths = _check_mapping("paths", paths)
     checked_paths: dict[str, tuple[list[float], list[float]]] = {}
     for label, pair in paths.items():
@@ -198,30 +204,45 @@ def plot_loss_landscape(
             raise TypeError(
                 f"paths[{label!r}] must be a pair (weights, biases), got {describe(pair)}"
             )
-        ws = _check_series(f"paths[{label!r}][0]", pair[0])
-        bs = _check_series(f"paths[{label!r}][1]", pair[1])
+        ws = _check_series(f"paths[{label!r}][0]", pair[0], LANDSCAPE_LIMIT)
+        bs = _check_series(f"paths[{label!r}][1]", pair[1], LANDSCAPE_LIMIT)
         if len(ws) != len(bs):
             raise ValueError(
                 f"paths[{label!r}] has {len(ws)} weights but {len(bs)} biases; "
                 "each iterate needs both"
             )
         checked_paths[label] = (ws, bs)
-    marks = _check_mapping("marks", {} if marks is None else marks, allow_empty=True)
-    points = {label: _check_point(f"marks[{label!r}]", p) for label, p in marks.items()}
+    marks = _check_mapping(
+        "marks", {} if marks is None else marks, allow_empty=True
+    )
+    points = {
+        label: _check_point(f"marks[{label!r}]", p, LANDSCAPE_LIMIT)
+        for label, p in marks.items()
+    }
     if title is not None:
         title = check_figure_text("title", title)
 
-    all_w = [w for ws, _ in checked_paths.values() for w in ws] + [p[0] for p in points.values()]
-    all_b = [b for _, bs in checked_paths.values() for b in bs] + [p[1] for p in points.values()]
+    all_w = [w for ws, _ in checked_paths.values() for w in ws] + [
+        p[0] for p in points.values()
+    ]
+    all_b = [b for _, bs in checked_paths.values() for b in bs] + [
+        p[1] for p in points.values()
+    ]
     span_w = max(max(all_w) - min(all_w), 0.1)
     span_b = max(max(all_b) - min(all_b), 0.1)
-    w_grid = torch.linspace(min(all_w) - 0.12 * span_w, max(all_w) + 0.12 * span_w, 241)
-    b_grid = torch.linspace(min(all_b) - 0.12 * span_b, max(all_b) + 0.12 * span_b, 241)
+    w_grid = torch.linspace(
+        min(all_w) - 0.12 * span_w, max(all_w) + 0.12 * span_w, 241
+    )
+    b_grid = torch.linspace(
+        min(all_b) - 0.12 * span_b, max(all_b) + 0.12 * span_b, 241
+    )
     W, B = torch.meshgrid(w_grid.double(), b_grid.double(), indexing="xy")
     # L(w, b) = mean((w x + b - y)^2), expanded into the data's moments
     m_xx, m_x, m_xy = (xs * xs).mean(), xs.mean(), (xs * ys).mean()
     m_y, m_yy = ys.mean(), (ys * ys).mean()
-    loss = W * W * m_xx + 2 * W * B * m_x + B * B - 2 * W * m_xy - 2 * B * m_y + m_yy
+    loss = (
+        W * W * m_xx + 2 * W * B * m_x + B * B - 2 * W * m_xy - 2 * B * m_y + m_yy
+    )
     A = torch.stack([xs, torch.ones_like(xs)], dim=1)
     theta = torch.linalg.lstsq(A, ys.unsqueeze(1), driver="gelsd").solution
     min_loss = float(((A @ theta).squeeze(1) - ys).pow(2).mean())
@@ -243,20 +264,20 @@ def plot_loss_landscape(
     )
     for k, (label, (ws, bs)) in enumerate(checked_paths.items()):
         color = f"C{(k + 3) % 10}"
-        ax.plot(ws, bs, color=color, linewidth=1.5, marker=".", markersize=4, label=label)
-        ax.plot(ws[0], bs[0], "o", color=color, markerfacecolor="white", markersize=8)
-        ax.plot(ws[-1], bs[-1], "o", color=color, markersize=7)
-    for k, (label, (w, b)) in enumerate(points.items()):
         ax.plot(
-            w,
-            b,
-            _MARKERS[k % len(_MARKERS)],
-            color="black",
-            markersize=11,
-            markerfacecolor="gold" if k == 0 else "white",
+            ws,
+            bs,
+            color=color,
+            linewidth=1.5,
+            marker=".",
+            markersize=4,
             label=label,
-            linestyle="none",
         )
+        ax.plot(
+            ws[0], bs[0], "o", color=color, markerfacecolor="white", markersize=8
+        )
+        ax.plot(ws[-1], bs[-1], "o", color=color, markersize=7)
+    _mark(ax, points, size=11, face=lambda k: "gold" if k == 0 else "white")
     ax.set_aspect("equal", adjustable="datalim")
     ax.set_xlabel("$w$")
     ax.set_ylabel("$b$")
@@ -272,32 +293,8 @@ def plot_parameter_cloud(
     marks: Mapping[str, tuple[float, float]] | None = None,
     title: str | None = None,
 ) -> Figure:
-    r"""Scatter many learned :math:`(w, b)` pairs, one cloud per label, and mark named points.
+    """Scatter many learned :math:`(w, b)`, a cloud (S, 2) per label, and mark named points on top.
 
-    Parameters
-    ----------
-    clouds : Mapping[str, torch.Tensor]
-        Label -> tensor of shape (S, 2), row ``k`` one learned ``(w, b)``.
-    marks : Mapping[str, tuple of float], optional
-        Label -> ``(w, b)`` drawn as large markers on top.
-    title : str, optional
-        Title above the axes.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        One axes, :math:`w` horizontal, :math:`b` vertical, equal scales.
-
-    Raises
-    ------
-    TypeError
-        On wrong argument types or non-float clouds.
-    ValueError
-        On clouds of the wrong shape, NaN/inf, empty mappings or CJK text.
-
-    Examples
-    --------
-    >>> import torch
     >>> fig = plot_parameter_cloud({"sgd": torch.tensor([[1.0, 1.2], [1.5, 1.0]])},
     ...                            marks={"true": (2.0, 1.0)})
     >>> len(fig.axes[0].collections), [l.get_label() for l in fig.axes[0].get_lines()]
@@ -313,9 +310,13 @@ def plot_parameter_cloud(
                 f"clouds[{label!r}] must have shape (S, 2), one (w, b) per row, "
                 f"got {tuple(cloud.shape)}"
             )
-        checked[label] = cloud.detach().double()
-    marks = _check_mapping("marks", {} if marks is None else marks, allow_empty=True)
-    points = {label: _check_point(f"marks[{label!r}]", p) for label, p in marks.items()}
+        checked[label] = _within(f"clouds[{label!r}]", cloud, PLOT_LIMIT)
+    marks = _check_mapping(
+        "marks", {} if marks is None else marks, allow_empty=True
+    )
+    points = {
+        label: _check_point(f"marks[{label!r}]", p) for label, p in marks.items()
+    }
     if title is not None:
         title = check_figure_text("title", title)
 
@@ -330,17 +331,12 @@ def plot_parameter_cloud(
             label=f"{label} ({len(cloud)} runs)",
             linewidths=0,
         )
-    for k, (label, (w, b)) in enumerate(points.items()):
-        ax.plot(
-            w,
-            b,
-            _MARKERS[k % len(_MARKERS)],
-            color="black",
-            markersize=12,
-            markerfacecolor=("gold", "white", "tomato", "skyblue")[k % 4],
-            label=label,
-            linestyle="none",
-        )
+    _mark(
+        ax,
+        points,
+        size=12,
+        face=lambda k: ("gold", "white", "tomato", "skyblue")[k % 4],
+    )
     ax.set_aspect("equal", adjustable="datalim")
     ax.set_xlabel("$w$")
     ax.set_ylabel("$b$")

@@ -1,13 +1,4 @@
-"""Computation-graph figures: the chain-rule factory with forward values and backward gradients.
-
-Examples
---------
->>> from linreg_src.chain import factory_backward, factory_forward
->>> fwd = factory_forward(w=3.0, v=2.0, x=2.0, target=10.0)
->>> fig = plot_factory_graph(fwd, factory_backward(fwd))
->>> type(fig).__name__
-'Figure'
-"""
+"""Computation-graph figures: the chain-rule factory with forward values and backward gradients."""
 
 from __future__ import annotations
 
@@ -29,30 +20,19 @@ def _fmt(value: float) -> str:
 
 
 def plot_factory_graph(fwd: FactoryForward, grads: FactoryGradients) -> Figure:
-    """Draw the factory's computation graph with forward values and backward gradients.
+    """Draw the factory's graph: forward values (blue) left to right, gradients (red) back.
 
-    Forward values (blue) flow left to right along the top; gradients (red) flow right to left
-    underneath, each written as *upstream × local = result*, so the reuse of the upstream
-    gradient is visible.
+    Each gradient is written as *upstream × local = result*, so the reuse of the upstream gradient
+    shows.
 
-    Parameters
-    ----------
-    fwd : FactoryForward
-        Forward values from :func:`linreg_src.chain.factory_forward`.
-    grads : FactoryGradients
-        Gradients from :func:`linreg_src.chain.factory_backward`.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        The figure (not shown).
-
-    Raises
-    ------
-    TypeError
-        If the arguments are not the factory's forward and gradient records.
+    >>> from linreg_src.chain import factory_backward, factory_forward
+    >>> fwd = factory_forward(w=3.0, v=2.0, x=2.0, target=10.0)
+    >>> len(plot_factory_graph(fwd, factory_backward(fwd)).axes[0].texts)
+    21
     """
-    if not isinstance(fwd, FactoryForward) or not isinstance(grads, FactoryGradients):
+    if not isinstance(fwd, FactoryForward) or not isinstance(
+        grads, FactoryGradients
+    ):
         raise TypeError(
             "plot_factory_graph(fwd, grads) expects a FactoryForward and a FactoryGradients, "
             f"got {type(fwd).__name__} and {type(grads).__name__}"
@@ -90,7 +70,9 @@ def plot_factory_graph(fwd: FactoryForward, grads: FactoryGradients) -> Figure:
         )
         ax.text(cx, cy, label, ha="center", va="center", fontsize=11, color="black")
 
-    def arrow(a: tuple[float, float], b: tuple[float, float], color: str, rad: float = 0.0) -> None:
+    def arrow(
+        a: tuple[float, float], b: tuple[float, float], color: str, rad: float = 0.0
+    ) -> None:
         ax.annotate(
             "",
             xy=b,
@@ -118,7 +100,12 @@ def plot_factory_graph(fwd: FactoryForward, grads: FactoryGradients) -> Figure:
     arrow((6.2, 3.0), (3.6, 3.0), BACKWARD_COLOR, rad=0.25)
     arrow((3.6, 3.0), (0.9, 3.0), BACKWARD_COLOR, rad=0.25)
     red = {"color": BACKWARD_COLOR, "fontsize": 10, "ha": "center"}
-    ax.text(7.55, 3.62, f"$\\partial L/\\partial y = 2(y-t) = {_fmt(grads.dloss_dy)}$", **red)
+    ax.text(
+        7.55,
+        3.62,
+        f"$\\partial L/\\partial y = 2(y-t) = {_fmt(grads.dloss_dy)}$",
+        **red,
+    )
     ax.text(
         4.9,
         3.62,

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 import torch
 
 from linreg_src._validate import check_column_pair, describe, require_backend
-from linreg_src.articles import delta_bounds
+from linreg_src.recover import delta_bounds
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -46,62 +46,60 @@ def _check_matrix(where: str, spec: object) -> Matrix:
         or len(spec) != 3
         or not isinstance(spec[0], str)
     ):
-        raise TypeError(f"{where} must be a (label, rows, cols) triple, got {describe(spec)}")
+        raise TypeError(
+            f"{where} must be a (label, rows, cols) triple, got {describe(spec)}"
+        )
     label, rows, cols = spec
     for name, n in (("rows", rows), ("cols", cols)):
         if isinstance(n, bool) or not isinstance(n, int):
-            raise TypeError(f"{where}: {name} must be a whole number, got {describe(n)}")
+            raise TypeError(
+                f"{where}: {name} must be a whole number, got {describe(n)}"
+            )
         if not 1 <= n <= 40:
-            raise ValueError(f"{where}: {name} must be between 1 and 40 to be drawn, got {n}")
+            raise ValueError(
+                f"{where}: {name} must be between 1 and 40 to be drawn, got {n}"
+            )
     return label, rows, cols
 
 
 def plot_matmul_shapes(
-    products: Sequence[Sequence[Matrix]], *, highlight: tuple[int, int] | None = (0, 0)
+    products: Sequence[Sequence[Matrix]],
+    *,
+    highlight: tuple[int, int] | None = (0, 0),
 ) -> Figure:
-    r"""Draw matrix products :math:`A B = C` as grids of cells, one product per row.
+    r"""Draw matrix products :math:`AB = C` as grids of cells, one product per row.
 
-    Each matrix is a grid of unit squares, labelled with its name and its shape underneath, so
-    the rule "(m, n)(n, p) = (m, p)" is visible. With ``highlight = (i, j)`` row *i* of
-    :math:`A`, column *j* of :math:`B` and cell *(i, j)* of :math:`C` are shaded: that row and
-    that column make that one number.
+    Each matrix is a ``(label, rows, cols)`` triple (TeX label, no CJK; sizes 1 to 40), drawn with
+    its shape underneath; ``highlight = (i, j)`` shades row *i* of :math:`A`, column *j* of
+    :math:`B` and the cell of :math:`C` they make.
 
-    Parameters
-    ----------
-    products : sequence of [A, B, C]
-        Each matrix a ``(label, rows, cols)`` triple; ``label`` is TeX without dollar signs
-        (no CJK characters: no font draws them). Sizes 1 to 40.
-    highlight : tuple of int or None, default (0, 0)
-        The cell of every result to shade, with the row and column that make it.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        The figure (not shown).
-
-    Raises
-    ------
-    TypeError
-        If a product is not three ``(label, rows, cols)`` triples.
-    ValueError
-        If the shapes do not multiply (inner sizes differ, or :math:`C` is not
-        (rows of A, cols of B)), ``products`` is empty, or ``highlight`` lies outside a result.
-
-    Examples
-    --------
     >>> fig = plot_matmul_shapes(
     ...     [[("X^\\top", 3, 2), ("\\delta", 2, 1), ("g", 3, 1)],
     ...      [("\\delta^\\top", 1, 2), ("X", 2, 3), ("g^\\top", 1, 3)]], highlight=(0, 0))
     >>> len(fig.axes)
     1
     """
-    if isinstance(products, (str, bytes)) or not isinstance(products, Sequence) or not products:
-        raise ValueError(f"products must be a non-empty list of [A, B, C], got {products!r}")
+    if (
+        isinstance(products, (str, bytes))
+        or not isinstance(products, Sequence)
+        or not products
+    ):
+        raise ValueError(
+            f"products must be a non-empty list of [A, B, C], got {products!r}"
+        )
     checked: list[tuple[Matrix, Matrix, Matrix]] = []
     for k, product in enumerate(products):
-        if not isinstance(product, Sequence) or isinstance(product, str) or len(product) != 3:
-            raise TypeError(f"products[{k}] must be [A, B, C], got {describe(product)}")
-        a, b, c = (_check_matrix(f"products[{k}][{m}]", s) for m, s in enumerate(product))
+        if (
+            not isinstance(product, Sequence)
+            or isinstance(product, str)
+            or len(product) != 3
+        ):
+            raise TypeError(
+                f"products[{k}] must be [A, B, C], got {describe(product)}"
+            )
+        a, b, c = (
+            _check_matrix(f"products[{k}][{m}]", s) for m, s in enumerate(product)
+        )
         if a[2] != b[1]:
             raise ValueError(
                 f"products[{k}]: {a[0]} has {a[2]} columns but {b[0]} has {b[1]} rows; "
@@ -112,7 +110,9 @@ def plot_matmul_shapes(
                 f"products[{k}]: ({a[1]}, {a[2]})({b[1]}, {b[2]}) = ({a[1]}, {b[2]}), "
                 f"but {c[0]} is ({c[1]}, {c[2]})"
             )
-        if highlight is not None and not (0 <= highlight[0] < c[1] and 0 <= highlight[1] < c[2]):
+        if highlight is not None and not (
+            0 <= highlight[0] < c[1] and 0 <= highlight[1] < c[2]
+        ):
             raise ValueError(
                 f"highlight {highlight} lies outside the ({c[1]}, {c[2]}) result of products[{k}]"
             )
@@ -126,8 +126,12 @@ def plot_matmul_shapes(
     heights = [max(a[1], b[1], c[1]) for a, b, c in checked]
     total_w = max(widths)
     total_h = sum(heights) + 2.2 * len(checked)
-    scale = min(0.42, 9.0 / total_w, 6.0 / total_h)  # inches per cell; at most 9 x 6 inches
-    fig = Figure(figsize=(total_w * scale + 0.4, total_h * scale + 0.4), facecolor="white")
+    scale = min(
+        0.42, 9.0 / total_w, 6.0 / total_h
+    )  # inches per cell; at most 9 x 6 inches
+    fig = Figure(
+        figsize=(total_w * scale + 0.4, total_h * scale + 0.4), facecolor="white"
+    )
     ax = fig.add_axes((0.0, 0.0, 1.0, 1.0))
     ax.set_xlim(-0.3, total_w + 0.3)
     ax.set_ylim(-0.3, total_h + 0.3)
@@ -135,19 +139,39 @@ def plot_matmul_shapes(
     ax.axis("off")
 
     def grid(
-        x0: float, top: float, spec: Matrix, shade: set[tuple[int, int]], strong: bool
+        x0: float,
+        top: float,
+        spec: Matrix,
+        shade: set[tuple[int, int]],
+        strong: bool,
     ) -> None:
         label, rows, cols = spec
         for i in range(rows):
             for j in range(cols):
                 hit = (i, j) in shade
-                color = (RESULT_COLOR if strong else HIGHLIGHT_COLOR) if hit else CELL_COLOR
+                color = (
+                    (RESULT_COLOR if strong else HIGHLIGHT_COLOR)
+                    if hit
+                    else CELL_COLOR
+                )
                 ax.add_patch(
                     Rectangle(
-                        (x0 + j, top - i - 1), 1, 1, facecolor=color, edgecolor=EDGE_COLOR, lw=0.8
+                        (x0 + j, top - i - 1),
+                        1,
+                        1,
+                        facecolor=color,
+                        edgecolor=EDGE_COLOR,
+                        lw=0.8,
                     )
                 )
-        ax.text(x0 + cols / 2, top - rows - 0.45, f"${label}$", ha="center", va="top", fontsize=12)
+        ax.text(
+            x0 + cols / 2,
+            top - rows - 0.45,
+            f"${label}$",
+            ha="center",
+            va="top",
+            fontsize=12,
+        )
         ax.text(
             x0 + cols / 2,
             top - rows - 1.25,
@@ -163,16 +187,27 @@ def plot_matmul_shapes(
         x = 0.0
         grid(x, top, a, {(i, q) for q in range(a[2])}, strong=False)
         x += a[2] + gap
-        ax.text(x - gap / 2, top - h / 2, r"$\times$", ha="center", va="center", fontsize=14)
+        ax.text(
+            x - gap / 2,
+            top - h / 2,
+            r"$\times$",
+            ha="center",
+            va="center",
+            fontsize=14,
+        )
         grid(x, top, b, {(q, j) for q in range(b[1])}, strong=False)
         x += b[2] + gap
-        ax.text(x - gap / 2, top - h / 2, "$=$", ha="center", va="center", fontsize=14)
+        ax.text(
+            x - gap / 2, top - h / 2, "$=$", ha="center", va="center", fontsize=14
+        )
         grid(x, top, c, {(i, j)}, strong=True)
         top -= h + 2.2
     return fig
 
 
-def _clip(polygon: list[tuple[float, float]], a: tuple[float, float], c: float) -> list:
+def _clip(
+    polygon: list[tuple[float, float]], a: tuple[float, float], c: float
+) -> list:
     """Keep the part of a convex polygon where ``a[0]*x + a[1]*y <= c`` (Sutherland-Hodgman)."""
     out = []
     for k, p in enumerate(polygon):
@@ -195,45 +230,13 @@ def plot_feasible_delta(
     *,
     decimals: int,
 ) -> Figure:
-    r"""Draw where two error terms can lie, given rounded printed results.
+    r"""Draw where two error terms :math:`\delta^{(1)}, \delta^{(2)}` can lie, given the printout.
 
-    In the plane of :math:`(\delta^{(1)}, \delta^{(2)})`, relative to the point
-    :math:`\delta = -\sqrt{2l}` computed from the printed losses taken at face value:
+    Left, the square the printed predictions allow (:math:`\pm h`,
+    :math:`h = \frac12 10^{-\text{decimals}}`) with the much smaller box of the printed losses
+    (:func:`linreg_src.recover.delta_bounds`); right, a zoom on that box with the part inside every
+    printed gradient's strip. X (2, d); y, y_hat, losses (2, 1); grad_w (d, 1).
 
-    - the square allowed by the printed predictions (:math:`\pm h` around
-      :math:`\hat y - y`, :math:`h = \frac12 10^{-\text{decimals}}`), with its centre;
-    - the much smaller box allowed by the printed losses (:func:`linreg_src.articles.delta_bounds`);
-    - for each printed gradient component :math:`g_j`, the two lines
-      :math:`x^{(1)}_j\delta^{(1)} + x^{(2)}_j\delta^{(2)} = g_j \pm h` bounding the strip it
-      allows, and (right panel, zoomed on the loss box) the part of the box inside every strip.
-
-    Parameters
-    ----------
-    X : torch.Tensor, shape (2, d)
-        The two examples' features.
-    y : torch.Tensor, shape (2, 1)
-        Labels.
-    y_hat, losses : torch.Tensor, shape (2, 1)
-        Printed predictions and per-example losses.
-    grad_w : torch.Tensor, shape (d, 1)
-        Printed weight gradient.
-    decimals : int
-        Decimals of the printed numbers.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        Two panels: the prediction square, and a zoom on the loss box.
-
-    Raises
-    ------
-    ValueError
-        If there are not exactly two examples, or shapes do not fit together.
-    TypeError
-        On non-float data or NumPy arrays.
-
-    Examples
-    --------
     >>> from linreg_src.articles import ARTICLE_004, as_tensor
     >>> p = ARTICLE_004.published
     >>> fig = plot_feasible_delta(as_tensor(ARTICLE_004.inputs["X_2d"]), as_tensor(p["y_2d"]),
@@ -242,17 +245,27 @@ def plot_feasible_delta(
     >>> len(fig.axes)
     2
     """
-    require_backend("torch", "articles", X=X, y=y, y_hat=y_hat, losses=losses, grad_w=grad_w)
+    require_backend(
+        "torch", "articles", X=X, y=y, y_hat=y_hat, losses=losses, grad_w=grad_w
+    )
     lower, upper = delta_bounds(losses, y_hat, y, decimals=decimals)
     if tuple(X.shape[:1]) != (2,) or X.ndim != 2:
-        raise ValueError(f"X must have exactly two rows (two examples), got {describe(X)}")
-    check_column_pair(grad_w, torch.zeros(X.shape[1], 1, dtype=grad_w.dtype), names=("grad_w", "w"))
+        raise ValueError(
+            f"X must have exactly two rows (two examples), got {describe(X)}"
+        )
+    check_column_pair(
+        grad_w,
+        torch.zeros(X.shape[1], 1, dtype=grad_w.dtype),
+        names=("grad_w", "w"),
+    )
 
     from matplotlib.figure import Figure
     from matplotlib.patches import Polygon, Rectangle
 
     h = 0.5 * 10.0**-decimals
-    centre = [float(v) for v in (torch.sign(y_hat - y) * torch.sqrt(2 * losses)).flatten()]
+    centre = [
+        float(v) for v in (torch.sign(y_hat - y) * torch.sqrt(2 * losses)).flatten()
+    ]
     gap = [float(v) - c for v, c in zip((y_hat - y).flatten(), centre, strict=True)]
     lo = [float(v) - c for v, c in zip(lower.flatten(), centre, strict=True)]
     hi = [float(v) - c for v, c in zip(upper.flatten(), centre, strict=True)]
@@ -294,7 +307,11 @@ def plot_feasible_delta(
         )
     )
     left.plot(
-        gap[0] / unit_l, gap[1] / unit_l, "s", color=EDGE_COLOR, label=r"rounded $\hat y - y$"
+        gap[0] / unit_l,
+        gap[1] / unit_l,
+        "s",
+        color=EDGE_COLOR,
+        label=r"rounded $\hat y - y$",
     )
     left.add_patch(
         Rectangle(
@@ -353,6 +370,12 @@ def plot_feasible_delta(
     for ax in (left, right):
         for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
             handles.setdefault(label, handle)
-    fig.legend(list(handles.values()), list(handles), loc="lower center", ncol=4, fontsize=9)
+    fig.legend(
+        list(handles.values()),
+        list(handles),
+        loc="lower center",
+        ncol=4,
+        fontsize=9,
+    )
     fig.tight_layout(rect=(0.0, 0.14, 1.0, 1.0))
     return fig

@@ -23,8 +23,8 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from linreg_src._validate import check_real_scalar, describe
-from linreg_src.plotting import check_figure_text
+from linreg_src._validate import describe
+from linreg_src.plotting._checks import check_figure_text, check_plot_number
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -37,13 +37,18 @@ COLORS = ("#1f4e79", "#c0392b", "#27ae60", "#8e44ad")
 
 def _losses(where: str, values: object) -> list[float]:
     if isinstance(values, (str, bytes)) or not isinstance(values, Sequence):
-        raise TypeError(f"{where} must be a sequence of numbers, got {describe(values)}")
+        raise TypeError(
+            f"{where} must be a sequence of numbers, got {describe(values)}"
+        )
     if len(values) == 0:
         raise ValueError(f"{where} is empty; a curve needs at least one loss")
-    points = [check_real_scalar(f"{where}[{k}]", v) for k, v in enumerate(values)]
+    points = [check_plot_number(f"{where}[{k}]", v) for k, v in enumerate(values)]
     for k, v in enumerate(points):
         if v <= 0:
-            raise ValueError(f"{where}[{k}] is {v}, but the log-scale axis needs positive losses")
+            raise ValueError(
+                f"{where}[{k}] is {v}, but the log-scale axis needs positive losses"
+            )
+        check_plot_number(f"{where}[{k}]", v, log=True)
     return points
 
 
@@ -53,39 +58,16 @@ def plot_step_losses(
     xlabel: str = "step",
     ylabel: str = "loss",
 ) -> Figure:
-    """Draw one log-scale panel per setting; point ``k`` of a curve is the loss after ``k`` steps.
+    """Draw one log-scale panel per setting, title -> (label -> losses after 0, 1, 2 ... steps).
 
-    Parameters
-    ----------
-    panels : Mapping[str, Mapping[str, Sequence[float]]]
-        Panel title -> (legend label -> losses, the first one before any step). Titles and
-        labels are drawn in the figure: English or math, no Chinese.
-    xlabel, ylabel : str
-        Axis labels.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        One axes per panel, side by side, each with its own y range (a diverging run spans
-        many orders of magnitude); the line data are exactly the given losses.
-
-    Raises
-    ------
-    TypeError
-        If ``panels`` is not a mapping of mappings of sequences of real numbers, or a title or
-        label is not a str.
-    ValueError
-        If a mapping or curve is empty, a loss is NaN, infinite or not positive, or a text
-        contains CJK characters.
-
-    Examples
-    --------
     >>> fig = plot_step_losses({"a": {"x": [3.0, 2.0]}})
     >>> fig.axes[0].get_lines()[0].get_xydata().tolist()
     [[0.0, 3.0], [1.0, 2.0]]
     """
     if not isinstance(panels, Mapping):
-        raise TypeError(f"panels must be a mapping of title -> curves, got {describe(panels)}")
+        raise TypeError(
+            f"panels must be a mapping of title -> curves, got {describe(panels)}"
+        )
     if not panels:
         raise ValueError("panels is empty; pass at least one panel")
     xlabel = check_figure_text("xlabel", xlabel)
@@ -98,7 +80,9 @@ def plot_step_losses(
                 f"panels[{title!r}] must be a mapping of label -> losses, got {describe(curves)}"
             )
         if not curves:
-            raise ValueError(f"panels[{title!r}] is empty; a panel needs at least one curve")
+            raise ValueError(
+                f"panels[{title!r}] is empty; a panel needs at least one curve"
+            )
         checked[title] = {
             check_figure_text("curve label", label): _losses(
                 f"panels[{title!r}][{label!r}]", values
@@ -110,17 +94,29 @@ def plot_step_losses(
     from matplotlib.ticker import MaxNLocator
 
     colors: dict[str, str] = {}
-    fig = Figure(figsize=(4.2 * len(checked), 3.6), facecolor="white", layout="constrained")
+    fig = Figure(
+        figsize=(4.2 * len(checked), 3.6), facecolor="white", layout="constrained"
+    )
     axes = fig.subplots(1, len(checked), squeeze=False)[0]
     for ax, (title, curves) in zip(axes, checked.items(), strict=True):
         ax.set_facecolor("white")
         for label, points in curves.items():
             color = colors.setdefault(label, COLORS[len(colors) % len(COLORS)])
-            ax.plot(range(len(points)), points, label=label, color=color, marker="o", ms=3, lw=1.5)
+            ax.plot(
+                range(len(points)),
+                points,
+                label=label,
+                color=color,
+                marker="o",
+                ms=3,
+                lw=1.5,
+            )
         ax.set_yscale("log")
         lows = [min(p) for p in curves.values()]
         highs = [max(p) for p in curves.values()]
-        if math.isclose(min(lows), max(highs)):  # a flat curve: give the log axis some room
+        if math.isclose(
+            min(lows), max(highs)
+        ):  # a flat curve: give the log axis some room
             ax.set_ylim(min(lows) / 2, max(highs) * 2)
         ax.set_title(title)
         ax.set_xlabel(xlabel)

@@ -147,13 +147,8 @@ def test_the_command_builds_like_nox_docs():
     assert env["PYTHONHASHSEED"] == "0" and "SOURCE_DATE_EPOCH" in env
 
 
-@pytest.mark.site
-def test_serving_an_up_to_date_site_rewrites_no_page_and_one_sigint_stops_it(site_dir, tmp_path):
-    """The real sphinx-autobuild, from the docs environment as ``nox -s serve`` runs it, on the
-    site ``nox -s docs`` built: no page is rewritten, and one SIGINT stops everything."""
-    docs_python = ROOT / ".nox" / "docs" / "bin" / "python"
-    if site_dir.resolve() != (ROOT / "_build" / "html").resolve() or not docs_python.exists():
-        pytest.skip("needs _build/html and .nox/docs, as `nox -s docs` leaves them")
+def serve_once(site_dir: Path, docs_python: Path, log: Path) -> tuple[list[str], str, int]:
+    """Start serve as nox does, wait for its port, SIGINT it: (pages rewritten, log, exit code)."""
     pages = {p: p.stat().st_mtime_ns for p in site_dir.glob("*.html")}
     always = {"genindex.html", "search.html", "py-modindex.html"}  # Sphinx writes them each time
     port = free_port()
@@ -165,11 +160,10 @@ def test_serving_an_up_to_date_site_rewrites_no_page_and_one_sigint_stops_it(sit
         sys.exit(serve.main(["--python", {str(docs_python)!r}, "--port", "{port}"]))
         """
     )
-    log = tmp_path / "serve.log"
     with log.open("wb") as out:
         caller = start_caller(code, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
         try:
-            wait_for_port(port, caller, timeout=300)
+            wait_for_port(port, caller, timeout=600)
             rewritten = sorted(
                 p.name
                 for p, t in pages.items()
@@ -180,7 +174,22 @@ def test_serving_an_up_to_date_site_rewrites_no_page_and_one_sigint_stops_it(sit
             if caller.poll() is None:
                 caller.kill()
                 caller.wait()
-    text = log.read_text("utf-8", "replace")
+    return rewritten, log.read_text("utf-8", "replace"), exit_code
+
+
+@pytest.mark.site
+def test_serving_an_up_to_date_site_rewrites_no_page_and_one_sigint_stops_it(site_dir, tmp_path):
+    """The real sphinx-autobuild, from the docs environment as ``nox -s serve`` runs it.
+
+    The first start brings the site up to date if an edit came after ``nox -s docs``; the second
+    must then rewrite no page. One SIGINT to the caller stops each.
+    """
+    docs_python = ROOT / ".nox" / "docs" / "bin" / "python"
+    if site_dir.resolve() != (ROOT / "_build" / "html").resolve() or not docs_python.exists():
+        pytest.skip("needs _build/html and .nox/docs, as `nox -s docs` leaves them")
+    _, text, exit_code = serve_once(site_dir, docs_python, tmp_path / "first.log")
+    assert exit_code == 130, text[-3000:]
+    rewritten, text, exit_code = serve_once(site_dir, docs_python, tmp_path / "second.log")
     assert "no targets are out of date" in text, text[-3000:]
     assert rewritten == [], f"serve rewrote an up-to-date site: {rewritten}"
     assert exit_code == 130

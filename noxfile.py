@@ -1,5 +1,6 @@
 """Sessions for authors and maintainers. Bare ``nox`` runs the ones that make up "the tests pass".
 
+- ``nox -s pdf``      the book as one PDF (xelatex + xeCJK), then the tests on it
 - ``nox -s docs``     strict HTML build of the book (prints where to open it)
 - ``nox -s doctest``  the pages' doctest blocks (Sphinx doctest builder) + linreg_src docstrings
 - ``nox -s tests``    pytest with line coverage of linreg_src
@@ -25,7 +26,8 @@ nox.needs_version = ">=2025.2.9"
 nox.options.default_venv_backend = "venv"
 nox.options.reuse_venv = "yes"
 nox.options.error_on_missing_interpreters = True
-nox.options.sessions = ["lint", "tests", "doctest", "docs", "site", "slow"]
+# pdf before docs: the HTML build links the PDF, and puts it in the site's archive, if it exists.
+nox.options.sessions = ["lint", "tests", "doctest", "pdf", "docs", "site", "slow"]
 
 ROOT = Path(__file__).resolve().parent
 BUILD = ROOT / "_build"
@@ -36,8 +38,16 @@ PYPROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
 # BUILD_ENV: environment of sphinx-build and of the Jupyter kernels it starts (seeds, dates ...).
 _BUILD = runpy.run_path(str(ROOT / "conf" / "build_env.py"))
 STRICT: list[str] = _BUILD["SPHINX_STRICT"]
-BUILD_ENV: dict[str, str] = _BUILD["BUILD_ENV"]
+try:  # the author's LINREG_* and SOURCE_DATE_EPOCH, validated before anything runs
+    BUILD_ENV: dict[str, str] = _BUILD["build_env"]()
+except _BUILD["SettingError"] as _err:
+    raise SystemExit(f"nox: {_err}") from None
 DOCTEST_MODULES: list[str] = _BUILD["DOCTEST_MODULES"]
+PDF = BUILD / "latex" / "linreg-book.pdf"  # conf.py: BOOK_PDF_NAME
+#: What the PDF needs from the system (Debian packages; .ci/run installs them) -- shared with
+#: tests/test_pdf.py, which skips with this message on a machine without them.
+PDF_TOOLS: dict[str, str] = _BUILD["PDF_TOOLS"]
+PDF_PACKAGES: list[str] = _BUILD["PDF_PACKAGES"]
 
 
 def install(session: nox.Session, *groups: str) -> None:
@@ -87,6 +97,49 @@ def docs(session: nox.Session) -> None:
 
 
 @nox.session
+def pdf(session: nox.Session) -> None:
+    """Build the book as one PDF (LaTeX builder, xelatex + xeCJK), then test it.
+
+    The pages execute through the same cache as ``nox -s docs`` (``_build/.jupyter_cache``).
+    The PDF is ``_build/latex/linreg-book.pdf``; a later ``nox -s docs`` links it from the site.
+    """
+    install(session, "docs", "test")
+    missing = sorted({PDF_TOOLS[tool] for tool in PDF_TOOLS if shutil.which(tool) is None})
+    if missing:
+        session.skip(
+            f"no PDF: {', '.join(missing)} missing; install the Debian packages "
+            f"{' '.join(PDF_PACKAGES)} (.ci/run does)"
+        )
+    out = PDF.parent
+    session.run(
+        "sphinx-build",
+        *STRICT,
+        "-b",
+        "latex",
+        "-d",
+        str(BUILD / "doctrees-latex"),
+        "docs",
+        str(out),
+        env=BUILD_ENV,
+    )
+    with session.chdir(out):
+        # -interaction=nonstopmode: an error stops the run instead of waiting for input.
+        env = {**BUILD_ENV, "LATEXOPTS": "-interaction=nonstopmode -halt-on-error"}
+        session.run(
+            "latexmk", "-pdfxe", "-silent", PDF.with_suffix(".tex").name, env=env, external=True
+        )
+    # conf.py sets \tracinglostchars=3, so xelatex already stops at a glyph no font has; this
+    # also catches a log written by an older xelatex that only warns.
+    log = PDF.with_suffix(".log").read_text("utf-8", errors="replace")
+    if "Missing character" in log:
+        lines = [line for line in log.splitlines() if "Missing character" in line]
+        session.error("glyphs missing from the PDF's fonts:\n" + "\n".join(lines[:20]))
+    session.log(f"PDF: {PDF} ({PDF.stat().st_size / 1e6:.1f} MB)")
+    # tests/test_pdf.py reads the PDF, and its LaTeX source and log beside it.
+    session.run("pytest", "-m", "pdf", *session.posargs, env={**BUILD_ENV, "LINREG_PDF": str(PDF)})
+
+
+@nox.session
 def doctest(session: nox.Session) -> None:
     """Run every ``{doctest}`` block of the pages and every docstring example of linreg_src."""
     install(session, "docs", "test")
@@ -112,7 +165,7 @@ def tests(session: nox.Session) -> None:
     session.run(
         "pytest",
         "-m",
-        "not site and not slow",
+        "not site and not slow and not pdf",
         "--cov=linreg_src",
         "--cov-report=term-missing",
         *session.posargs,
@@ -170,18 +223,8 @@ def bench_read(session: nox.Session) -> None:
 #: Pages not yet rewritten to the house style: their typed numbers are counted, not failed.
 #: Take a page off this list when it is rewritten (the lint says when it has none left).
 PROSE_NUMBERS_PENDING = {
-    "docs/chain_rule.md",
-    "docs/comparison.md",
     "docs/cost.md",
-    "docs/errata.md",
-    "docs/error_term.md",
     "docs/four_ways.md",
-    "docs/from_scratch.md",
-    "docs/nn_linear.md",
-    "docs/notation.md",
-    "docs/references.md",
-    "docs/sum_vs_mean.md",
-    "docs/article_004.md",
 }
 
 

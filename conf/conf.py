@@ -7,22 +7,29 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 from pathlib import Path
 
-import nbformat
 from sphinx.search.zh import SearchChinese
 from sphinx.util import logging
 
 CONF_DIR = Path(__file__).resolve().parent
 ROOT = CONF_DIR.parent
-sys.path.insert(0, str(CONF_DIR / "_ext"))
+# conf/_ext: the book's extensions; conf/: build_env, the build's settings. linreg_src itself is
+# importable one way, the editable install (linreg_deps checks the kernels import this project's).
+sys.path[:0] = [str(CONF_DIR / "_ext"), str(CONF_DIR)]
+import build_env  # noqa: E402  (conf/build_env.py)
 import notation  # noqa: E402  (conf/_ext/notation.py)
 
-sys.path.insert(
-    0, str(ROOT)
-)  # linreg_src importable for autodoc and doctest even when not installed
+# The author's LINREG_* and SOURCE_DATE_EPOCH, validated once (conf/build_env.py). A bad value
+# stops the build in setup() below with one line; raised here, Sphinx would wrap it in a banner.
+try:
+    SETTINGS = build_env.read_settings()
+    SETTING_ERROR = None
+except build_env.SettingError as _err:
+    SETTINGS, SETTING_ERROR = build_env.Settings(), str(_err)
+    # Sphinx parses it when it loads its own builders, before that line could be printed.
+    os.environ.pop("SOURCE_DATE_EPOCH", None)
 
 # -- Project ---------------------------------------------------------------------------------
 project = "拆解 l.sum().backward()"
@@ -42,12 +49,17 @@ extensions = [
     "sphinx_togglebutton",
     "sphinx_exercise",
     "cjk_breaks",
-    "linreg_deps",
+    "linreg_deps",  # conf/_ext: a page re-executes when the linreg_src code it runs changes
+    "linreg_cache",  # conf/_ext: a damaged execution cache is dropped and re-executed
     "linreg_parallel",  # conf/_ext: pages execute in parallel kernels, ahead of reading
     "linreg_reproducible",  # conf/_ext: a page's printed text does not depend on flush timing
     "linreg_firstview",  # conf/_ext: a page's first view loads only what it shows (icons, scripts)
+    "linreg_incremental",  # conf/_ext: an incremental build gives a clean build's site
+    "book_latex",  # conf/_ext: the PDF's chapters, numbers, solutions and tables (LaTeX only)
+    "book_notebooks",  # conf/_ext: downloadable .ipynb for plain Jupyter, linreg_src's wheel
+    "book_status",  # conf/_ext: {book-status}, what was executed, with what, from which commit
+    "book_archive",  # conf/_ext: the PDF, the site as one .zip, the download menu's entries
 ]
-linreg_src_root = str(ROOT)
 
 exclude_patterns = [
     "_build",
@@ -66,9 +78,7 @@ myst_heading_anchors = 3
 myst_update_mathjax = False  # math is typeset at build time (linreg_katex), not by MathJax
 nb_execution_mode = "cache"
 # LINREG_BOOK_CACHE gives parallel builds (tests building copies of the book) separate caches.
-nb_execution_cache_path = os.environ.get(
-    "LINREG_BOOK_CACHE", str(ROOT / "_build" / ".jupyter_cache")
-)
+nb_execution_cache_path = str(SETTINGS.book_cache or ROOT / "_build" / ".jupyter_cache")
 nb_execution_timeout = 300
 nb_execution_raise_on_error = True  # a failing cell fails the build, naming the page
 nb_execution_show_tb = True
@@ -79,8 +89,8 @@ nb_execution_excludepatterns: list[str] = []
 # linreg_parallel (conf/_ext): kernels at a time ("auto": usable CPUs + 1; 0: MyST-NB runs each
 # page itself, one after another). Kernels are forked from a process that has imported torch;
 # LINREG_FORK_KERNELS=0 (or -D linreg_fork_kernels=0) starts each from scratch instead.
-linreg_execution_workers = os.environ.get("LINREG_EXECUTION_WORKERS", "auto")
-linreg_fork_kernels = os.environ.get("LINREG_FORK_KERNELS", "1")
+linreg_execution_workers = SETTINGS.execution_workers
+linreg_fork_kernels = SETTINGS.fork_kernels
 # Started first when no earlier timing is cached (a cold build): the pages that take longest.
 linreg_execute_first = ["cost"]
 
@@ -186,19 +196,12 @@ trim_doctest_flags = True
 # -- HTML ------------------------------------------------------------------------------------
 html_theme = "sphinx_book_theme"
 html_title = "拆解 l.sum().backward()"
-# Last updated: Sphinx dates the build by SOURCE_DATE_EPOCH (the nox sessions set it), so two
-# builds stay byte-identical. Without it we use the last commit's time -- never "now" -- and show
-# no date at all outside a git checkout.
-if "SOURCE_DATE_EPOCH" not in os.environ:
-    _commit_time = subprocess.run(
-        ["git", "-C", str(ROOT), "log", "-1", "--format=%ct"],
-        capture_output=True,
-        text=True,
-        check=False,
-    ).stdout.strip()
-    if _commit_time.isdigit():
-        os.environ["SOURCE_DATE_EPOCH"] = _commit_time
-html_last_updated_fmt = "%Y-%m-%d" if "SOURCE_DATE_EPOCH" in os.environ else None
+# Last updated: Sphinx dates the build by SOURCE_DATE_EPOCH, so two builds stay byte-identical.
+# The nox sessions set it; run on its own, sphinx-build gets the same date from the same
+# definition (build_env.build_date: the last commit's time -- never "now").
+if SETTING_ERROR is None and "SOURCE_DATE_EPOCH" not in os.environ:
+    os.environ["SOURCE_DATE_EPOCH"] = str(build_env.build_date())
+html_last_updated_fmt = "%Y-%m-%d"
 html_theme_options = {
     "show_toc_level": 2,
     "use_download_button": True,
@@ -216,11 +219,11 @@ linreg_icons = {
         "angle-left", "angle-right", "arrow-up", "bars", "circle-half-stroke", "list",
         "magnifying-glass", "moon", "sun",
     ],
-    "fas": ["code", "download", "expand", "file", "file-pdf"],
+    "fas": ["box", "code", "download", "expand", "file", "file-pdf", "file-zipper"],
 }  # fmt: skip
 html_logo = "_static/logo.svg"  # drawn for this book; readable on light and dark backgrounds
 html_favicon = "_static/logo.svg"
-html_copy_source = True  # the download menu's .md (the page's MyST source)
+html_copy_source = True  # the download menu's .md (the page's MyST source); book_notebooks: .ipynb
 html_show_sourcelink = True
 # The "long setup cell" fold of MyST-NB (cell tag hide-input / hide-output / hide-cell).
 nb_code_prompt_show = "显示折叠的代码单元"
@@ -229,51 +232,80 @@ nb_code_prompt_hide = "隐藏代码单元"
 # Reproducible output: no build timestamps, fixed hash salt for any SVG figures.
 os.environ.setdefault("PYTHONHASHSEED", "0")
 
+# -- PDF: Sphinx's LaTeX builder, xelatex + xeCJK (nox -s pdf) --------------------------------
+# conf/_ext/book_latex.py shapes the book for print: chapters grouped and numbered as in the
+# sidebar, equations/figures carrying the site's numbers, folded solutions moved to the end of
+# their chapter, HTML tables of cell outputs turned into LaTeX tables.
+latex_engine = "xelatex"
+BOOK_PDF_NAME = "linreg-book"
+# The HTML build links this PDF (and puts it in the site's archive) when nox -s pdf has built it.
+book_pdf = os.environ.get(
+    "LINREG_BOOK_PDF", str(ROOT / "_build" / "latex" / f"{BOOK_PDF_NAME}.pdf")
+)
+latex_documents = [("index", f"{BOOK_PDF_NAME}.tex", project, author, "manual", False)]
+latex_domain_indices = False  # the API page's module index: nothing a reader of print looks up
+latex_show_urls = "footnote"
+latex_use_xindy = False
+# Every glyph from a font this machine has (Debian: fonts-noto-cjk, fonts-dejavu-core), named
+# explicitly: Latin and Greek from DejaVu (it has the book's δ, ŷ, ᵀ, ² ...), Chinese from Noto
+# Serif/Sans/Sans Mono CJK SC. \tracinglostchars=3 makes a glyph missing from its font an error
+# instead of a silently empty spot (the usual fate of CJK PDFs); nox -s pdf also checks the log.
+LATEX_FONTS = r"""
+\setmainfont{DejaVu Serif}[Scale=0.9]
+\setsansfont{DejaVu Sans}[Scale=0.9]
+\setmonofont{DejaVu Sans Mono}[Scale=0.8]
+\setCJKmainfont{Noto Serif CJK SC}[
+  BoldFont={Noto Serif CJK SC Bold}, ItalicFont={Noto Serif CJK SC}, AutoFakeSlant=0.15]
+\setCJKsansfont{Noto Sans CJK SC}[
+  BoldFont={Noto Sans CJK SC Bold}, ItalicFont={Noto Sans CJK SC}, AutoFakeSlant=0.15]
+\setCJKmonofont{Noto Sans Mono CJK SC}[BoldFont={Noto Sans Mono CJK SC Bold}]
+\tracinglostchars=3
+"""
+# Chinese chapter heads ("第 3 章") and running heads; unnumbered chapters (the preface, the
+# pages of un-numbered toctrees: secnumdepth -1, see book_latex.py) get neither number nor "章".
+LATEX_HEADINGS = r"""
+\makeatletter
+\titleformat{\chapter}[display]{\py@HeaderFamily\bfseries\py@TitleColor}%
+  {\Large 第\,\thechapter\,章}{0.8em}{\huge}
+\titleformat{name=\chapter,numberless}[display]{\py@HeaderFamily\bfseries\py@TitleColor}%
+  {}{0pt}{\huge}
+\titlespacing*{\chapter}{0pt}{0pt}{2.5em}
+\newcommand\book@chaptermark[1]{%
+  \markboth{\ifnum\c@secnumdepth>\m@ne 第\,\thechapter\,章\quad\fi #1}{}}
+\newcommand\book@sectionmark[1]{\markright{\ifnum\c@secnumdepth>\z@ \thesection\quad\fi #1}}
+\apptocmd{\ps@normal}{\let\chaptermark\book@chaptermark\let\sectionmark\book@sectionmark}%
+  {}{\PackageError{conf.py}{cannot patch the page style normal}{}}
+\makeatother
+"""
+latex_elements = {
+    "papersize": "a4paper",
+    "pointsize": "10pt",
+    "babel": "",  # xeCJK sets the Chinese text; babel has no Simplified Chinese to offer
+    "fontpkg": LATEX_FONTS,
+    "fncychap": "",  # chapter heads: LATEX_HEADINGS
+    # The notation macros of the HTML math, from the one definition (conf/_ext/notation.py).
+    "preamble": notation.newcommands() + "\n" + LATEX_HEADINGS,
+    # Sphinx names the table of contents after the first toctree's caption ("正文").
+    "tableofcontents": "\\renewcommand{\\contentsname}{目录}\n\\sphinxtableofcontents",
+    # A PDF read on screen: no blank pages to start chapters on the right.
+    "extraclassoptions": "openany,oneside",
+    "printindex": "",
+    "makeindex": "",
+    "sphinxsetup": "hmargin={2cm,2cm}, vmargin={2.2cm,2.5cm}",
+}
+# A cell's HTML table (linreg_src's comparison table) prints as a table: MyST-NB picks its
+# text/html over the text/plain "<IPython.core.display.HTML object>"; book_latex converts it.
+nb_mime_priority_overrides = [("latex", "text/html", 55)]
+
 logger = logging.getLogger("linreg_book.conf")
 
 
-def executed_notebook(app, pagename: str) -> nbformat.NotebookNode:
-    """The page as a notebook, with the outputs of its build-time execution.
-
-    MyST-NB writes the notebook it parsed to its output folder, with outputs only when it has
-    just executed it; on a cache hit the outputs are in the jupyter-cache, so merge them in.
-    """
-    config = app.env.mystnb_config
-    notebook = nbformat.read(Path(config.output_folder, f"{pagename}.ipynb"), as_version=4)
-    if config.execution_mode == "cache":
-        from jupyter_cache import get_cache
-
-        try:
-            _, notebook = get_cache(config.execution_cache_path).merge_match_into_notebook(notebook)
-        except KeyError:
-            logger.warning("no cached execution of %s to put in its .ipynb", pagename)
-    return notebook
-
-
-def offer_notebook_download(app, pagename, templatename, context, doctree) -> None:
-    """Offer every notebook page's executed ``.ipynb`` beside its ``.md`` source.
-
-    sphinx-book-theme lists ``context["ipynb_source"]`` (a file under ``_sources``) in its
-    download menu, but fills it only when a launch button (Binder, Colab ...) is configured.
-    """
-    if doctree is None or "kernelspec" not in app.env.metadata.get(pagename, {}):
-        return
-    from linreg_deps import MARKER  # the fingerprint cell is build machinery, not the reader's
-    from linreg_reproducible import coalesce_streams
-
-    notebook = executed_notebook(app, pagename)
-    notebook.cells = [cell for cell in notebook.cells if not cell.source.startswith(MARKER)]
-    for number, cell in enumerate(notebook.cells):
-        cell.id = f"cell-{number}"  # nbformat draws random ids; the download must not change
-        if cell.cell_type == "code":  # a kernel flushes stdout in timing-dependent chunks
-            cell.outputs = coalesce_streams(cell.outputs)  # (the HTML merges them too)
-    target = Path(app.outdir, "_sources", f"{pagename}.ipynb")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(nbformat.writes(notebook), encoding="utf-8")
-    context["ipynb_source"] = f"{pagename}.ipynb"
+def stop_on_bad_setting(app, config) -> None:
+    """Stop the build on a bad environment variable: one line, no Sphinx bug banner."""
+    if SETTING_ERROR is not None:
+        raise SystemExit(f"conf.py: {SETTING_ERROR}")
 
 
 def setup(app) -> None:
+    app.connect("config-inited", stop_on_bad_setting, priority=0)
     app.add_search_language(BookSearchChinese)
-    # Before sphinx-book-theme builds its download menu (priority 501).
-    app.connect("html-page-context", offer_notebook_download, priority=500)

@@ -35,6 +35,8 @@ def _frozen(d: dict[str, Any]) -> MappingProxyType[str, Any]:
 class Article:
     """One source article: its file, title and url, the inputs it states, the numbers it printed.
 
+    ``url`` is the article's address as its captured text records it, ``""`` where the capture
+    records none (articles 000, 002, 003, 004; 002 records only a link to its code).
     ``decimals`` is how many decimals the printed numbers carry.
     """
 
@@ -159,9 +161,10 @@ ARTICLE_002 = Article(
             "linear_shapes": ((1, 1), (1, 2), (2, 1), (2, 2), (2, 3)),
         }
     ),
-    # Learned after 50 epochs (lr 0.1 for both optimizers). They depend on 102 random draws the
-    # article never printed (100 noise values, 2 initial weights) -- but torch.manual_seed(0)
-    # before its script reproduces them: see linreg_src.article_002.article_002_run.
+    # Learned after 50 epochs (lr 0.1 for both optimizers), printed as full float32 reprs. They
+    # depend on 102 random draws the article never printed (100 noise values, 2 initial
+    # weights); torch.manual_seed(0) before its script reproduces SGD's w and b and Adam's b to
+    # every printed digit and Adam's w to 2 float32 ulp: linreg_src.article_002.article_002_run.
     published=_frozen(
         {
             "sgd_w": 1.3135614395141602,
@@ -184,7 +187,10 @@ ARTICLE_003 = Article(
     ),
     decimals=1,
 )
-"""The record of article 003 -- the factory's knobs and order, and the five numbers it prints."""
+"""The record of article 003 -- the factory's knobs and order, and the five numbers it prints.
+
+The keys are the article's names: its output (burgers) is ``"y"``, which the book calls ``h``.
+"""
 
 ARTICLE_004 = Article(
     key="004",

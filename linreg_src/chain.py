@@ -1,10 +1,10 @@
 r"""The chain rule as a burger factory (article 003).
 
-Machine A makes :math:`u = wx` patties from :math:`x` kg of beef, machine B makes :math:`y = vu`
+Machine A makes :math:`u = wx` patties from :math:`x` kg of beef, machine B makes :math:`h = vu`
 burgers from them, and an order of :math:`t` burgers gives the loss
-:math:`\mathrm{Loss} = (y - t)^2`. Backpropagation multiplies the local derivatives from the loss
-backwards, computing the upstream gradient :math:`\partial\mathrm{Loss}/\partial y` once for both
-knobs ``w`` and ``v``.
+:math:`\mathrm{Loss} = (h - t)^2`. Backpropagation multiplies the local derivatives from the loss
+backwards, computing the upstream gradient :math:`\partial\mathrm{Loss}/\partial h` once for both
+knobs ``w`` and ``v``. (Article 003 calls the burgers ``y``; the book keeps ``y`` for the label.)
 
 >>> grads = factory_backward(factory_forward(w=3.0, v=2.0, x=2.0, target=10.0))
 >>> grads.grad_v, grads.grad_w
@@ -37,14 +37,14 @@ FACTORY_LIMIT = 1e50
 
 @dataclass(frozen=True)
 class FactoryForward:
-    """Every value of the forward pass: the inputs, ``u = w * x``, ``y = v * u`` and ``loss``."""
+    """Every value of the forward pass: the inputs, ``u = w * x``, ``h = v * u`` and ``loss``."""
 
     w: float
     v: float
     x: float
     target: float
     u: float
-    y: float
+    h: float
     loss: float
 
 
@@ -52,13 +52,13 @@ class FactoryForward:
 class FactoryGradients:
     r"""Each link's local derivative and the two gradients they multiply into.
 
-    ``dloss_dy`` :math:`= 2(y - t)` is the upstream gradient, ``dy_dv`` :math:`= u`, ``dy_du``
-    :math:`= v`, ``dloss_du`` :math:`= 2(y - t)\,v`, ``du_dw`` :math:`= x`; all must be finite.
+    ``dloss_dh`` :math:`= 2(h - t)` is the upstream gradient, ``dh_dv`` :math:`= u`, ``dh_du``
+    :math:`= v`, ``dloss_du`` :math:`= 2(h - t)\,v`, ``du_dw`` :math:`= x`; all must be finite.
     """
 
-    dloss_dy: float
-    dy_dv: float
-    dy_du: float
+    dloss_dh: float
+    dh_dv: float
+    dh_du: float
     dloss_du: float
     du_dw: float
     grad_v: float
@@ -95,49 +95,49 @@ def check_factory_inputs(
 
 
 def factory_forward(w: float, v: float, x: float, target: float) -> FactoryForward:
-    r"""Run the factory forward: :math:`u = wx`, :math:`y = vu`, :math:`\mathrm{Loss} = (y - t)^2`.
+    r"""Run the factory forward: :math:`u = wx`, :math:`h = vu`, :math:`(h - t)^2`.
 
     >>> factory_forward(w=3.0, v=2.0, x=2.0, target=10.0)
-    FactoryForward(w=3.0, v=2.0, x=2.0, target=10.0, u=6.0, y=12.0, loss=4.0)
+    FactoryForward(w=3.0, v=2.0, x=2.0, target=10.0, u=6.0, h=12.0, loss=4.0)
     """
     w, v, x, target = check_factory_inputs(w, v, x, target)
     u = w * x
-    y = v * u
-    loss = (y - target) ** 2
-    return FactoryForward(w, v, x, target, u, y, loss)
+    h = v * u
+    loss = (h - target) ** 2
+    return FactoryForward(w, v, x, target, u, h, loss)
 
 
 def factory_backward(fwd: FactoryForward) -> FactoryGradients:
     r"""Backpropagate by hand, link by link, from the forward values ``fwd``.
 
-    :math:`\frac{\partial\mathrm{Loss}}{\partial v} = 2(y - t)\cdot u`,
-    :math:`\frac{\partial\mathrm{Loss}}{\partial w} = 2(y - t)\cdot v\cdot x`: the upstream
-    factor :math:`2(y - t)` is computed once and reused.
+    :math:`\partial L/\partial v = 2(h - t)\cdot u` and
+    :math:`\partial L/\partial w = 2(h - t)\cdot v\cdot x`: the upstream factor
+    :math:`2(h - t)` is computed once and reused.
 
     >>> g = factory_backward(factory_forward(w=3.0, v=2.0, x=2.0, target=10.0))
-    >>> g.dloss_dy, g.dloss_du, g.grad_v, g.grad_w
+    >>> g.dloss_dh, g.dloss_du, g.grad_v, g.grad_w
     (4.0, 8.0, 24.0, 16.0)
     """
     _require_forward(fwd)
-    dloss_dy = 2.0 * (fwd.y - fwd.target)
-    dy_dv = fwd.u
-    dy_du = fwd.v
+    dloss_dh = 2.0 * (fwd.h - fwd.target)
+    dh_dv = fwd.u
+    dh_du = fwd.v
     du_dw = fwd.x
     return FactoryGradients(
-        dloss_dy=dloss_dy,
-        dy_dv=dy_dv,
-        dy_du=dy_du,
-        dloss_du=dloss_dy * dy_du,
+        dloss_dh=dloss_dh,
+        dh_dv=dh_dv,
+        dh_du=dh_du,
+        dloss_du=dloss_dh * dh_du,
         du_dw=du_dw,
-        grad_v=dloss_dy * dy_dv,
-        grad_w=(dloss_dy * dy_du) * du_dw,
+        grad_v=dloss_dh * dh_dv,
+        grad_w=(dloss_dh * dh_du) * du_dw,
     )
 
 
 def factory_autograd(
     w: float, v: float, x: float, target: float
 ) -> tuple[FactoryForward, float, float]:
-    """Let PyTorch record the forward pass and run ``loss.backward()``: ``(fwd, v.grad, w.grad)``.
+    """Let autograd differentiate the factory: return ``(fwd, v.grad, w.grad)``.
 
     >>> _, grad_v, grad_w = factory_autograd(w=3.0, v=2.0, x=2.0, target=10.0)
     >>> grad_v, grad_w
@@ -147,10 +147,10 @@ def factory_autograd(
     w_t = torch.tensor(w, dtype=torch.float64, requires_grad=True)
     v_t = torch.tensor(v, dtype=torch.float64, requires_grad=True)
     u = w_t * x
-    y = v_t * u
-    loss = (y - target) ** 2
+    h = v_t * u
+    loss = (h - target) ** 2
     loss.backward()
-    fwd = FactoryForward(w, v, x, target, u.item(), y.item(), loss.item())
+    fwd = FactoryForward(w, v, x, target, u.item(), h.item(), loss.item())
     return fwd, v_t.grad.item(), w_t.grad.item()  # type: ignore[union-attr]
 
 

@@ -24,15 +24,17 @@ def synthetic_data(
     noise_std: float = 0.01,
     generator: torch.Generator,
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    r"""Draw :math:`\mathbf X \sim \mathcal N(0, 1)` and :math:`\mathbf y = \mathbf X\mathbf w + b + \varepsilon`.
+    r"""Draw ``X`` (N, d) from N(0, 1) and ``y = X @ w + b + noise`` (N, 1).
 
-    ``w`` (d,) holds the true weights; :math:`\varepsilon \sim \mathcal N(0, \sigma^2)`, with
-    :math:`\sigma` = ``noise_std``. Returns ``X`` (N, d) and ``y`` (N, 1), in ``w``'s dtype.
+    :math:`\mathbf y = \mathbf X\mathbf w + b + \boldsymbol\varepsilon`, ``w`` (d,)
+    the true weights, :math:`\varepsilon^{(i)} \sim \mathcal N(0, \sigma^2)` with
+    :math:`\sigma` = ``noise_std``; in ``w``'s dtype.
 
-    >>> X, y = synthetic_data(torch.tensor([2.0, -3.4]), 4.2, 1000, generator=torch.Generator())
+    >>> g = torch.Generator()
+    >>> X, y = synthetic_data(torch.tensor([2.0, -3.4]), 4.2, 1000, generator=g)
     >>> X.shape, y.shape
     (torch.Size([1000, 2]), torch.Size([1000, 1]))
-    """  # noqa: E501
+    """
     X = torch.normal(
         0.0, 1.0, (num_examples, len(w)), generator=generator, dtype=w.dtype
     )
@@ -47,7 +49,7 @@ def synthetic_data(
 def minibatches(
     batch_size: int, features: Any, labels: Any, order: Any
 ) -> Iterator[tuple[Any, Any]]:
-    """Yield ``(features[i], labels[i])`` for consecutive slices ``i`` of ``batch_size`` indices.
+    """Yield ``(features[i], labels[i])``, ``i`` running over ``order`` in slices.
 
     The last batch is short when ``batch_size`` does not divide N.
 
@@ -68,7 +70,7 @@ def data_iter(
     *,
     generator: torch.Generator,
 ) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
-    """Yield shuffled minibatches ``(X, y)`` that cover every example once, as d2l's ``data_iter``.
+    """Yield shuffled minibatches ``(X, y)``, every example once: d2l's ``data_iter``.
 
     >>> X, y = torch.zeros(25, 2), torch.zeros(25, 1)
     >>> [len(yb) for _, yb in data_iter(10, X, y, generator=torch.Generator())]
@@ -91,7 +93,10 @@ def line_data(
     noise_std: float = 0.1,
     generator: torch.Generator,
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    r"""Article 002's line: :math:`x` evenly spaced in [0, 1], :math:`y = wx + b + \sigma\epsilon`.
+    r"""Draw a line plus noise: ``x`` (N, 1) evenly spaced in [0, 1], ``y`` (N, 1).
+
+    :math:`y^{(i)} = w x^{(i)} + b + \sigma\varepsilon^{(i)}`, with
+    :math:`\varepsilon^{(i)} \sim \mathcal N(0, 1)`, :math:`\sigma` = ``noise_std``.
 
     >>> x, y = line_data(generator=torch.Generator())
     >>> x.shape, float(x[0, 0]), float(x[-1, 0])

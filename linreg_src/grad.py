@@ -1,10 +1,10 @@
 r"""Hand-derived gradients of linear regression in PyTorch: no autograd, no graph.
 
-With :math:`\boldsymbol\delta = \mathbf X\mathbf w + b - \mathbf y` (the chain rule's upstream
-gradient :math:`\partial L/\partial\hat{\mathbf y}`) the summed loss
-:math:`L = \sum_i \frac12\delta_i^2` has :math:`\partial L/\partial\mathbf w =
-\mathbf X^\top\boldsymbol\delta` and :math:`\partial L/\partial b = \sum_i\delta_i`; the page on
-the error term derives them. The NumPy twin is :mod:`linreg_src.grad_np`.
+With :math:`\boldsymbol\delta = \mathbf X\mathbf w + b - \mathbf y` (the chain rule's
+upstream gradient :math:`\partial L/\partial\hat{\mathbf y}`) the summed loss
+:math:`L = \sum_i \frac12(\delta^{(i)})^2` has :math:`\partial L/\partial\mathbf w =
+\mathbf X^\top\boldsymbol\delta` and :math:`\partial L/\partial b = \sum_i\delta^{(i)}`;
+the page on the error term derives them. The NumPy twin is :mod:`linreg_src.grad_np`.
 """
 
 from __future__ import annotations
@@ -42,9 +42,11 @@ def squared_loss_grads(
     *,
     reduction: Literal["sum", "mean"] = "sum",
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    r"""Gradients :math:`(\mathbf X^\top\boldsymbol\delta, \sum_i\delta_i)` of the summed loss.
+    r"""Gradients of the summed loss, from the formulas: no autograd.
 
-    Shapes (d, N) @ (N, 1) = (d, 1), and that of ``b``; ``reduction="mean"`` divides both by N.
+    Weight gradient :math:`\mathbf X^\top\boldsymbol\delta`, (d, 1); bias gradient
+    :math:`\sum_i\delta^{(i)}`, shaped like ``b``; ``reduction="mean"`` divides
+    both by N.
 
     >>> X, y = torch.tensor([[1.0, 2.0, 3.0]]), torch.tensor([[6.0]])
     >>> squared_loss_grads(X, y, torch.zeros(3, 1), torch.zeros(1))
@@ -76,9 +78,13 @@ def mse_loss_grads(
 
 @checked
 def weight_grad_by_components(X: torch.Tensor, delta: torch.Tensor) -> torch.Tensor:
-    r"""Component form :math:`\partial L/\partial w_j = \sum_i \delta_i x_{ij}`, by two loops.
+    r"""Component form of the weight gradient, by two loops.
 
-    >>> weight_grad_by_components(torch.tensor([[1.0, 2.0, 3.0]]), torch.tensor([[-2.0]]))
+    :math:`\partial L/\partial w_j = \sum_i\delta^{(i)}x^{(i)}_j`, term by term:
+    slow on purpose, to hold against ``X.T @ delta``.
+
+    >>> X, delta = torch.tensor([[1.0, 2.0, 3.0]]), torch.tensor([[-2.0]])
+    >>> weight_grad_by_components(X, delta)
     tensor([[-2.],
             [-4.],
             [-6.]])

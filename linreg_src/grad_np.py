@@ -38,9 +38,11 @@ def squared_loss_grads(
     *,
     reduction: Literal["sum", "mean"] = "sum",
 ) -> tuple[np.ndarray, np.ndarray]:
-    r"""Gradients :math:`(\mathbf X^\top\boldsymbol\delta, \sum_i\delta_i)` of the summed loss.
+    r"""Gradients of the summed loss, from the formulas: no autograd.
 
-    Shapes (d, N) @ (N, 1) = (d, 1), and that of ``b``; ``reduction="mean"`` divides both by N.
+    Weight gradient :math:`\mathbf X^\top\boldsymbol\delta`, (d, 1); bias gradient
+    :math:`\sum_i\delta^{(i)}`, shaped like ``b``; ``reduction="mean"`` divides
+    both by N.
 
     >>> X, y = np.array([[1.0, 2.0, 3.0]]), np.array([[6.0]])
     >>> squared_loss_grads(X, y, np.zeros((3, 1)), np.zeros(1))
@@ -71,9 +73,13 @@ def mse_loss_grads(
 
 @checked
 def weight_grad_by_components(X: np.ndarray, delta: np.ndarray) -> np.ndarray:
-    r"""Component form :math:`\partial L/\partial w_j = \sum_i \delta_i x_{ij}`, by two loops.
+    r"""Component form of the weight gradient, by two loops.
 
-    >>> weight_grad_by_components(np.array([[1.0, 2.0, 3.0]]), np.array([[-2.0]]))
+    :math:`\partial L/\partial w_j = \sum_i\delta^{(i)}x^{(i)}_j`, term by term:
+    slow on purpose, to hold against ``X.T @ delta``.
+
+    >>> X, delta = np.array([[1.0, 2.0, 3.0]]), np.array([[-2.0]])
+    >>> weight_grad_by_components(X, delta)
     array([[-2.],
            [-4.],
            [-6.]])

@@ -1,9 +1,10 @@
 r"""``nn.Linear`` and ``nn.MSELoss`` as article 002 uses them, trained by autograd and by hand.
 
-``nn.Linear(in, out)`` computes :math:`\mathbf y = \mathbf x W^\top + \mathbf b` with ``weight``
-:math:`W` (out, in) and ``bias`` (out,). For ``nn.Linear(1, 1)`` and the mean squared error the
-hand gradient is article 002's: upstream :math:`g_i = \frac2N(\hat y_i - y_i)`, then
-:math:`\partial L/\partial w = \sum_i g_i x_i` and :math:`\partial L/\partial b = \sum_i g_i`.
+``nn.Linear(in, out)`` computes :math:`\hat{\mathbf Y} = \mathbf X W^\top + \mathbf b` for a
+batch of rows ``X`` (N, in), with ``weight`` :math:`W` (out, in) and ``bias`` (out,). With the mean
+squared error of ``nn.MSELoss()`` the upstream gradient is :math:`\frac2N\boldsymbol\delta`, so
+:math:`\partial L/\partial W = \frac2N\boldsymbol\delta^\top\mathbf X` and
+:math:`\partial L/\partial\mathbf b = \frac2N\sum_i\delta^{(i)}` (one output).
 """
 
 from __future__ import annotations
@@ -44,18 +45,17 @@ def init_linear(
     generator: torch.Generator,
     dtype: torch.dtype = torch.float32,
 ) -> nn.Linear:
-    r"""``nn.Linear(in, out)`` initialised by PyTorch's own rule, drawn from ``generator``.
+    r"""``nn.Linear(in, out)`` with PyTorch's own initial values, from ``generator``.
 
-    Equals ``torch.manual_seed(s); nn.Linear(in, out)`` for ``generator`` seeded with ``s``,
-    without touching the global random state.
+    Equals ``torch.manual_seed(s); nn.Linear(in, out)`` for a ``generator`` seeded
+    with ``s``, and leaves the global random state alone.
 
     >>> m = init_linear(2, 3, generator=torch.Generator().manual_seed(0))
     >>> tuple(m.weight.shape), tuple(m.bias.shape)
     ((3, 2), (3,))
     """
-    with torch.random.fork_rng(
-        devices=[]
-    ):  # the constructor's own draw leaves no trace
+    # nn.Linear draws from the global generator; fork_rng undoes that draw
+    with torch.random.fork_rng(devices=[]):
         module = nn.Linear(in_features, out_features, dtype=dtype)
     bound = 1.0 / math.sqrt(in_features)
     with torch.no_grad():
@@ -68,13 +68,14 @@ def init_linear(
 def hand_mse_grads(
     X: torch.Tensor, y: torch.Tensor, y_hat: torch.Tensor
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    r"""Article 002's hand gradient of ``nn.MSELoss()`` in ``nn.Linear``'s shapes (1, d) and (1,).
+    r"""Gradients of ``nn.MSELoss()`` in ``nn.Linear``'s shapes: (1, d) and (1,).
 
-    :math:`g_i = \frac2N(\hat y_i - y_i)`, :math:`\partial L/\partial W_{1j} = \sum_i g_i x_{ij}`,
-    :math:`\partial L/\partial b = \sum_i g_i`: :func:`linreg_src.grad.mse_loss_grads`
-    transposed, summed element by element as the article writes it.
+    :math:`g^{(i)} = \frac2N(\hat y^{(i)} - y^{(i)})`, :math:`\partial L/\partial
+    W_{1j} = \sum_i g^{(i)} x^{(i)}_j`, :math:`\partial L/\partial b = \sum_i
+    g^{(i)}`: :func:`linreg_src.grad.mse_loss_grads` transposed, term by term.
 
-    >>> hand_mse_grads(torch.tensor([[1.0], [2.0]]), torch.ones(2, 1), torch.zeros(2, 1))
+    >>> X, y = torch.tensor([[1.0], [2.0]]), torch.ones(2, 1)
+    >>> hand_mse_grads(X, y, torch.zeros(2, 1))
     (tensor([[-3.]]), tensor([-2.]))
     """
     grad_output = 2 * (y_hat.detach() - y) / len(y)  # dL/dy_hat, (N, 1)
@@ -94,15 +95,17 @@ def fit_by_autograd(
     lr: float,
     num_epochs: int,
 ) -> tuple[History, list[float]]:
-    """Article 002's loop on autograd: ``loss.backward()`` and ``torch.optim``, ``model`` in place.
+    """Train ``model`` in place: ``loss.backward()`` and ``torch.optim``, full batch.
 
-    Returns the parameters before and after each epoch, and each epoch's loss before its update.
+    Returns the parameters before and after each epoch, and each epoch's loss.
 
     >>> x = torch.tensor([[0.0], [1.0]])
     >>> model = init_linear(1, 1, generator=torch.Generator().manual_seed(0))
     >>> history, losses = fit_by_autograd(model, x, 2 * x + 1, lr=0.5, num_epochs=200)
-    >>> round(model.weight.item(), 4), round(model.bias.item(), 4), len(history), len(losses)
-    (2.0, 1.0, 201, 200)
+    >>> round(model.weight.item(), 4), round(model.bias.item(), 4)
+    (2.0, 1.0)
+    >>> len(history), len(losses)
+    (201, 200)
     """
     if optimizer == "sgd":
         opt = torch.optim.SGD(model.parameters(), lr=lr)
@@ -110,16 +113,14 @@ def fit_by_autograd(
         opt = torch.optim.Adam(
             model.parameters(), lr=lr, betas=ADAM_BETAS, eps=ADAM_EPS
         )
-    history, losses = (
-        [(model.weight.detach().clone(), model.bias.detach().clone())],
-        [],
-    )
+    history = [(model.weight.detach().clone(), model.bias.detach().clone())]
+    losses = []
     for _ in range(num_epochs):
-        loss = nn.MSELoss()(model(x), y)
+        loss = nn.MSELoss()(model(x), y)  # a mean, without 1/2
         losses.append(loss.item())
-        opt.zero_grad()
+        opt.zero_grad()  # backward() adds into .grad: clear it first
         loss.backward()
-        opt.step()
+        opt.step()  # SGD: p -= lr * p.grad, no division by N
         history.append((model.weight.detach().clone(), model.bias.detach().clone()))
     return history, losses
 
@@ -135,7 +136,7 @@ def fit_by_hand(
     lr: float,
     num_epochs: int,
 ) -> tuple[History, list[float]]:
-    """Run the same loop by hand: :func:`hand_mse_grads`, then SGD or Adam; ``w``, ``b`` in place.
+    """Run the same loop by hand: :func:`hand_mse_grads`, then SGD or Adam, in place.
 
     ``w`` (1, 1) and ``b`` (1,) are ``nn.Linear(1, 1)``'s parameters; returns what
     :func:`fit_by_autograd` returns.
@@ -154,10 +155,8 @@ def fit_by_hand(
         y_hat = x * w + b  # nn.Linear(1, 1)'s forward pass
         losses.append(nn.functional.mse_loss(y_hat, y).item())
         grads = hand_mse_grads(x, y, y_hat)
-        if optimizer == "sgd":
-            sgd_update(
-                [w, b], grads, lr, 1
-            )  # the loss is a mean already: divide by 1
+        if optimizer == "sgd":  # the loss is a mean already: divide by 1
+            sgd_update([w, b], grads, lr, 1)
         else:
             for param, grad, (m, v) in zip((w, b), grads, moments, strict=True):
                 adam_update(param, grad, m, v, t, lr=lr)
@@ -257,23 +256,23 @@ def _digit(name: str, value: Any) -> int:
 
 @checked(in_features=_digit, out_features=_digit)
 def linear_formula_latex(in_features: int, out_features: int) -> str:
-    r"""LaTeX of ``nn.Linear(in, out)`` in components, :math:`y_j = \sum_k w_{jk}x_k + b_j`.
+    r"""LaTeX of ``nn.Linear(in, out)`` for one row, :math:`\hat y_j = \sum_k W_{jk}x_k + b_j`.
 
     >>> print(linear_formula_latex(2, 1))
     \begin{aligned}
-    y_1 &= w_{11}x_1 + w_{12}x_2 + b_1
+    \hat y_1 &= W_{11}x_1 + W_{12}x_2 + b_1
     \end{aligned}
     """
     rows = []
     for j in range(1, out_features + 1):
-        terms = " + ".join(f"w_{{{j}{k}}}x_{k}" for k in range(1, in_features + 1))
-        rows.append(f"y_{j} &= {terms} + b_{j}")
+        terms = " + ".join(f"W_{{{j}{k}}}x_{k}" for k in range(1, in_features + 1))
+        rows.append(rf"\hat y_{j} &= {terms} + b_{j}")
     return "\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}"
 
 
 @dataclass(frozen=True)
 class LinearFormulaCheck:
-    r"""``nn.Linear(in, out)`` held against :math:`\mathbf y = \mathbf xW^\top + \mathbf b`.
+    r"""``nn.Linear(in, out)`` held against :math:`\hat{\mathbf Y} = \mathbf XW^\top + \mathbf b`.
 
     Shapes of ``weight``, ``bias`` and the output, and the largest differences between the
     module's output and the matrix form and the component sums (computed by loops).

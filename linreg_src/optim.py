@@ -26,7 +26,7 @@ ADAM_EPS = 1e-8
 def sgd_update(
     params: Sequence[Any], grads: Sequence[Any], lr: float, batch_size: int
 ) -> None:
-    r"""Minibatch SGD, in place: :math:`\theta \leftarrow \theta - \eta\,g/|\mathcal B|`.
+    r"""One SGD step in place, :math:`\theta \leftarrow \theta - \eta g/|\mathcal B|`.
 
     Torch tensors or NumPy arrays; ``grads`` are gradients of the summed batch loss.
 
@@ -49,9 +49,9 @@ def sgd(
     *,
     zero_grad: bool = True,
 ) -> None:
-    r"""d2l's ``sgd``: :func:`sgd_update` with the gradients in ``.grad``, then ``grad.zero_()``.
+    r"""d2l's ``sgd``: :func:`sgd_update` with each ``.grad``, then ``grad.zero_()``.
 
-    PyTorch **adds** each ``backward()`` into ``.grad``; ``zero_grad=False`` shows the pitfall.
+    ``backward()`` **adds** into ``.grad``; ``zero_grad=False`` shows the pitfall.
 
     >>> w = torch.tensor([[1.0]], requires_grad=True)
     >>> (3 * w).sum().backward()
@@ -77,17 +77,18 @@ def adam_update(
     betas: tuple[float, float] = ADAM_BETAS,
     eps: float = ADAM_EPS,
 ) -> None:
-    r"""One Adam step in place, :math:`\theta_t = \theta_{t-1} - \eta\,\hat m_t/(\sqrt{\hat v_t} + \varepsilon)`.
+    r"""Take one Adam step in place: ``param``, ``exp_avg`` and ``exp_avg_sq`` change.
 
-    :math:`m_t = \beta_1 m_{t-1} + (1-\beta_1)g_t` and :math:`v_t = \beta_2 v_{t-1} +
-    (1-\beta_2)g_t^2` (``exp_avg``, ``exp_avg_sq``, zeros at first) are bias-corrected by
-    :math:`1-\beta^t` at ``step`` :math:`t = 1, 2, \dots`
+    :math:`\theta_t = \theta_{t-1} - \eta\,\hat m_t/(\sqrt{\hat v_t} + \varepsilon)`,
+    where :math:`m_t = \beta_1 m_{t-1} + (1-\beta_1)g_t` and :math:`v_t = \beta_2
+    v_{t-1} + (1-\beta_2)g_t^2` (``exp_avg``, ``exp_avg_sq``, zeros at first) are
+    bias-corrected by :math:`1-\beta^t` at ``step`` :math:`t = 1, 2, \dots`
 
     >>> p, m, v = torch.tensor([1.0]), torch.zeros(1), torch.zeros(1)
     >>> adam_update(p, torch.tensor([-5.0]), m, v, 1, lr=0.1)
     >>> p
     tensor([1.1000])
-    """  # noqa: E501
+    """
     beta1, beta2 = betas
     with torch.no_grad():
         exp_avg.mul_(beta1).add_((1 - beta1) * grad)

@@ -4,7 +4,9 @@ r"""Recovering the random draws the articles did not print, from the numbers the
   :func:`recover_initial_w` solves for it, :func:`rounding_sensitivity_001` says how precisely.
 - Article 004 printed losses :math:`l = \tfrac12\delta^2` to 4 decimals: :func:`delta_from_losses`
   recovers :math:`\delta`, :func:`delta_bounds` bounds it, :func:`min_norm_w_004` gives the
-  shortest ``w`` behind it.
+  shortest ``w`` behind it, :func:`run_article_004` runs the article's code at any ``w`` (in
+  float32, as the article did, or float64) and :func:`misses_004` says which printed numbers it
+  fails to show.
 
 >>> [round(v, 4) for v in recover_initial_w_001().flatten().tolist()]
 [0.0173, -0.0099]
@@ -32,11 +34,13 @@ __all__ = [
     "delta_bounds_004",
     "delta_from_losses",
     "min_norm_w_004",
+    "misses_004",
     "recover_delta_004",
     "recover_initial_w",
     "recover_initial_w_001",
     "rounding_sensitivity_001",
     "rounds_to",
+    "run_article_004",
 ]
 
 Case = Literal["1d", "2d"]
@@ -62,14 +66,15 @@ def rounds_to(value: float, published: float, decimals: int) -> bool:
 def recover_initial_w(
     X: torch.Tensor, y: torch.Tensor, grad_w: torch.Tensor
 ) -> torch.Tensor:
-    r"""Weights at which the summed loss (with :math:`b = 0`) has the gradient ``grad_w``.
+    r"""Weights at which the summed loss (:math:`b = 0`) has gradient ``grad_w``.
 
     :math:`\mathbf g = \mathbf X^\top(\mathbf X\mathbf w - \mathbf y) \iff
     \mathbf X^\top\mathbf X\,\mathbf w = \mathbf g + \mathbf X^\top\mathbf y`;
-    X (N, d), y (N, 1), grad_w (d, 1) give w (d, 1); a leading batch dimension K solves K at once.
+    X (N, d), y (N, 1), grad_w (d, 1) give w (d, 1); a leading batch
+    dimension K solves K problems at once.
 
-    >>> X = torch.tensor([[1.0, 0.0], [0.0, 2.0], [1.0, 1.0]], dtype=torch.float64)
-    >>> w, y = torch.tensor([[0.5], [-1.0]], dtype=torch.float64), torch.ones(3, 1).double()
+    >>> X = torch.tensor([[1.0, 0.0], [0.0, 2.0], [1.0, 1.0]]).double()
+    >>> w, y = torch.tensor([[0.5], [-1.0]]).double(), torch.ones(3, 1).double()
     >>> recover_initial_w(X, y, X.T @ (X @ w - y))
     tensor([[ 0.5000],
             [-1.0000]], dtype=torch.float64)
@@ -140,12 +145,12 @@ def rounding_sensitivity_001(
 def delta_from_losses(
     losses: torch.Tensor, y_hat_minus_y_sign: torch.Tensor
 ) -> torch.Tensor:
-    r"""Error terms from the losses :math:`l = \tfrac12\delta^2` and the signs of :math:`\delta`.
+    r"""Error terms from losses :math:`l = \tfrac12\delta^2` and signs of delta.
 
-    :math:`\delta = \pm\sqrt{2l}`; losses (N, 1) and y_hat_minus_y_sign (N, 1) of ±1 give delta
-    (N, 1).
+    :math:`\delta = \pm\sqrt{2l}`; losses (N, 1) and y_hat_minus_y_sign (N, 1)
+    of ±1 give delta (N, 1).
 
-    >>> delta_from_losses(torch.tensor([[2.0]], dtype=torch.float64), torch.tensor([[-1.0]]))
+    >>> delta_from_losses(torch.tensor([[2.0]]).double(), torch.tensor([[-1.0]]))
     tensor([[-2.]], dtype=torch.float64)
     """
     _check_losses_and_signs(losses, y_hat_minus_y_sign)
@@ -178,8 +183,9 @@ def recover_delta_004(case: Case) -> torch.Tensor:
 def min_norm_w_004(case: Case) -> torch.Tensor:
     r"""Shortest of the many ``w`` (3, 1) behind article 004's numbers.
 
-    :math:`\mathbf w^+ = \mathbf X^+(\mathbf y + \boldsymbol\delta)`, with :math:`\mathbf X^+` the
-    pseudo-inverse and :math:`\boldsymbol\delta` from :func:`recover_delta_004`.
+    :math:`\mathbf w^+ = \mathbf X^+(\mathbf y + \boldsymbol\delta)`, with
+    :math:`\mathbf X^+` the pseudo-inverse and :math:`\boldsymbol\delta` from
+    :func:`recover_delta_004`.
 
     >>> X = as_tensor(ARTICLE_004.inputs["X_1d"])
     >>> round(float(X @ min_norm_w_004("1d")), 6)  # y + delta
@@ -187,6 +193,53 @@ def min_norm_w_004(case: Case) -> torch.Tensor:
     """
     p = _printed_004(case)
     return torch.linalg.pinv(p["X"]) @ (p["y"] + recover_delta_004(case))
+
+
+def run_article_004(case: Case, w: torch.Tensor) -> dict[str, torch.Tensor]:
+    r"""Run article 004's code at ``w`` (3, 1), in w's dtype: y_hat, loss, grad_w.
+
+    :math:`\hat{\mathbf y} = \mathbf X\mathbf w`,
+    :math:`l^{(i)} = \tfrac12(\hat y^{(i)} - y^{(i)})^2`,
+    then ``loss.sum().backward()``; y_hat and loss (N, 1), grad_w (3, 1).
+
+    >>> out = run_article_004("1d", min_norm_w_004("1d"))
+    >>> [f"{v:.4f}" for v in out["grad_w"].flatten().tolist()]
+    ['-8.1865', '-16.3730', '-24.5595']
+    """
+    X, y = _script_data_004(case, w)
+    w = w.detach().clone().requires_grad_(True)
+    y_hat = X @ w  # (N, 3) @ (3, 1) = (N, 1)
+    loss = (y_hat - y) ** 2 / 2
+    loss.sum().backward()
+    return {"y_hat": y_hat.detach(), "loss": loss.detach(), "grad_w": w.grad}
+
+
+def misses_004(case: Case, outputs: dict[str, torch.Tensor]) -> list[str]:
+    """Which of article 004's printed numbers ``outputs`` (of :func:`run_article_004`) misses.
+
+    Each is named as the record names it, with its index: ``"grad_w_2d[1]"``; ``[]`` if
+    ``outputs``, printed to 4 decimals, shows every number the article printed.
+
+    >>> misses_004("2d", run_article_004("2d", min_norm_w_004("2d")))
+    []
+    """
+    _printed_004(case)
+    _check_outputs_004(outputs)
+    missed = []
+    for name in ("y_hat", "loss", "grad_w"):
+        printed = ARTICLE_004.published[f"{name}_{case}"]
+        live = outputs[name].detach().flatten().tolist()
+        if len(live) != len(printed):
+            raise ValueError(
+                f'outputs["{name}"] must hold {len(printed)} numbers for case {case!r}, '
+                f"got {len(live)}"
+            )
+        missed += [
+            f"{name}_{case}[{k}]"
+            for k, (a, b) in enumerate(zip(live, printed, strict=True))
+            if not rounds_to(a, b, ARTICLE_004.decimals)
+        ]
+    return missed
 
 
 def delta_bounds(
@@ -321,6 +374,38 @@ def _check_printed(losses: Any, y_hat: Any, y: Any, decimals: Any) -> None:
             f"y_hat equals y for some example ({y_hat.flatten().tolist()} vs "
             f"{y.flatten().tolist()}): the sign of delta is unknown"
         )
+
+
+def _script_data_004(case: Any, w: Any) -> tuple[torch.Tensor, torch.Tensor]:
+    """Article 004's X and y in ``w``'s dtype, once ``w`` is a finite float (3, 1) tensor."""
+    p = _printed_004(case)
+    require_backend("torch", "recover", w=w)
+    check_float_array("w", w, ndim=2)
+    if tuple(w.shape) != (3, 1):
+        raise ValueError(
+            f"w must have shape (3, 1), a column of article 004's three weights, "
+            f"got {tuple(w.shape)}"
+        )
+    if bool((w.abs() > 1e15).any()):
+        raise ValueError(
+            f"w must lie within ±1e15 (so that the loss stays finite in float32), got "
+            f"{w.flatten().tolist()}"
+        )
+    return p["X"].to(w.dtype), p["y"].to(w.dtype)
+
+
+def _check_outputs_004(outputs: Any) -> None:
+    """Refuse ``outputs`` that is not a dict of y_hat, loss and grad_w tensors."""
+    names = ("y_hat", "loss", "grad_w")
+    if not isinstance(outputs, dict) or not all(
+        isinstance(outputs.get(n), torch.Tensor) for n in names
+    ):
+        raise TypeError(
+            f"outputs must be the dict run_article_004 returns, with tensors {names}, "
+            f"got {describe(outputs)}"
+        )
+    for n in names:
+        check_float_array(f'outputs["{n}"]', outputs[n], ndim=2)
 
 
 def _check_decimals(decimals: Any) -> int:

@@ -1,7 +1,7 @@
 r"""The burger factory of article 003 differentiated by SymPy, two ways.
 
 SymPy differentiates the composite :math:`\mathrm{Loss} = (v\,w\,x - t)^2` directly, and
-differentiates each link (:math:`(y - t)^2`, :math:`y = vu`, :math:`u = wx`) on its own; the chain
+differentiates each link (:math:`(h - t)^2`, :math:`h = vu`, :math:`u = wx`) on its own; the chain
 rule says the product of the links' derivatives is the same.
 
 >>> factory_symbolic().chain_rule_holds
@@ -24,8 +24,8 @@ class FactorySymbolic:
     r"""The factory's symbols ``w, v, x, t``, its ``loss``, and both routes' derivatives.
 
     ``grad_v``, ``grad_w``: ``diff`` of the composite, factored; ``chain_v``, ``chain_w``: the
-    products of the links' derivatives, :math:`\partial L/\partial y\cdot\partial y/\partial v`
-    and :math:`\partial L/\partial y\cdot\partial y/\partial u\cdot\partial u/\partial w`.
+    products of the links' derivatives, :math:`\partial L/\partial h\cdot\partial h/\partial v`
+    and :math:`\partial L/\partial h\cdot\partial h/\partial u\cdot\partial u/\partial w`.
     """
 
     w: sp.Symbol
@@ -53,14 +53,14 @@ def factory_symbolic() -> FactorySymbolic:
     (2*w*x*(-t + v*w*x), 2*v*x*(-t + v*w*x))
     """
     w, v, x, t = sp.symbols("w v x t", real=True)
-    u_s, y_s = sp.symbols("u y", real=True)
+    u_s, h_s = sp.symbols("u h", real=True)
     u = w * x
-    y = v * u
-    loss = (y - t) ** 2
-    dloss_dy = sp.diff((y_s - t) ** 2, y_s)
-    dy_dv, dy_du = sp.diff(v * u_s, v), sp.diff(v * u_s, u_s)
+    h = v * u
+    loss = (h - t) ** 2
+    dloss_dh = sp.diff((h_s - t) ** 2, h_s)
+    dh_dv, dh_du = sp.diff(v * u_s, v), sp.diff(v * u_s, u_s)
     du_dw = sp.diff(w * x, w)
-    at = {y_s: y, u_s: u}
+    at = {h_s: h, u_s: u}
     return FactorySymbolic(
         w=w,
         v=v,
@@ -69,8 +69,8 @@ def factory_symbolic() -> FactorySymbolic:
         loss=loss,
         grad_v=sp.factor(sp.diff(loss, v)),
         grad_w=sp.factor(sp.diff(loss, w)),
-        chain_v=(dloss_dy * dy_dv).subs(at),
-        chain_w=(dloss_dy * dy_du * du_dw).subs(at),
+        chain_v=(dloss_dh * dh_dv).subs(at),
+        chain_w=(dloss_dh * dh_du * du_dw).subs(at),
     )
 
 

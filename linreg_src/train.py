@@ -1,12 +1,13 @@
-r"""Training loop of d2l 3.2, on autograd or on the hand-derived gradients with no autograd.
+r"""Training loop of d2l 3.2, on autograd or on the hand-derived gradients (no autograd).
 
-Each step moves the parameters against the mean gradient of one minibatch's summed loss,
-:math:`\mathbf w \leftarrow \mathbf w - \frac{\eta}{|\mathcal B|}\mathbf X_\mathcal B^\top
-\boldsymbol\delta_\mathcal B` and :math:`b \leftarrow b - \frac{\eta}{|\mathcal B|}\sum_{i\in
-\mathcal B}\delta_i`. :func:`autograd_step` gets the gradients from ``l.sum().backward()``,
-:func:`hand_step` from the formulas; both see the same numbers in the same order, so their
-trajectories agree bit for bit. :func:`train` is d2l's loop; :func:`train_linreg` records every
-step and can switch on the pitfalls the book demonstrates.
+Each step moves the parameters against the mean gradient of one minibatch's summed
+loss, :math:`\mathbf w \leftarrow \mathbf w - \frac{\eta}{|\mathcal B|}\mathbf
+X_\mathcal B^\top\boldsymbol\delta_\mathcal B` and :math:`b \leftarrow b -
+\frac{\eta}{|\mathcal B|}\sum_{i\in\mathcal B}\delta^{(i)}`. :func:`autograd_step` gets the
+gradients from ``l.sum().backward()``, :func:`hand_step` from the formulas; both see the
+same numbers in the same order, so their trajectories agree bit for bit. :func:`train`
+is d2l's loop; :func:`train_linreg` records every step and can switch on the pitfalls
+the book demonstrates.
 
 >>> from linreg_src.data import synthetic_data
 >>> g = torch.Generator().manual_seed(0)
@@ -59,7 +60,7 @@ def init_params(
     dtype: torch.dtype = torch.float32,
     requires_grad: bool = False,
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    r"""d2l's initialisation: :math:`w_j \sim \mathcal N(0, \sigma^2)`, ``w`` (d, 1), ``b = [0]``.
+    r"""d2l's start: :math:`w_j \sim \mathcal N(0, s^2)`, ``w`` (d, 1), ``b = [0]``.
 
     >>> w, b = init_params(2, dtype=torch.float64)
     >>> w.shape, b
@@ -131,7 +132,7 @@ def train(
     generator: torch.Generator,
     grads: Grads = "autograd",
 ) -> None:
-    """d2l's training loop: ``num_epochs`` passes of minibatch SGD, ``w`` and ``b`` in place."""
+    """d2l's training loop: ``num_epochs`` passes of minibatch SGD on ``w``, ``b``."""
     step = autograd_step if grads == "autograd" else hand_step
     for _epoch in range(num_epochs):
         for X, y in data_iter(batch_size, features, labels, generator=generator):

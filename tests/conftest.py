@@ -19,7 +19,10 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 # How nox builds the book (environment, strict flags): the one definition, shared with noxfile.py.
 BUILD = runpy.run_path(str(ROOT / "conf" / "build_env.py"))
-BUILD_ENV: dict[str, str] = BUILD["BUILD_ENV"]
+try:
+    BUILD_ENV: dict[str, str] = BUILD["build_env"]()
+except BUILD["SettingError"] as _err:
+    pytest.exit(str(_err), returncode=4)
 SPHINX_STRICT: list[str] = BUILD["SPHINX_STRICT"]
 DOCTEST_MODULES: list[str] = BUILD["DOCTEST_MODULES"]
 #: Generous: a clean build of the whole book executes every page (a kernel each, ~4 s).
@@ -159,13 +162,15 @@ class Project:
     def doctest_modules(self) -> Run:
         """The second half of ``nox -s doctest``: the package's docstring examples."""
         args = [sys.executable, "-m", "pytest", *DOCTEST_MODULES, "-p", "no:cacheprovider"]
-        return self.run(args, PYTHONPATH=str(self.root))  # this copy's linreg_src, not main's
+        return self.run(args)
 
     def run(self, args: list[str], **env: str) -> Run:
+        """Run ``args`` in the copy, with the book's environment; the copy's ``linreg_src`` comes
+        first on ``PYTHONPATH`` (the editable install is the working tree's)."""
         proc = subprocess.run(
             args,
             cwd=self.root,
-            env={**os.environ, **BUILD_ENV, **env},
+            env={**os.environ, **BUILD_ENV, "PYTHONPATH": str(self.root), **env},
             capture_output=True,
             text=True,
             timeout=BUILD_TIMEOUT,

@@ -56,6 +56,8 @@ SEARCH_EXPECTATIONS: dict[str, set[str]] = {
     "局部导数": {"chain_rule"},
     "上游梯度": {"chain_rule"},
     "汉堡工厂": {"chain_rule"},
+    "误差项": {"error_term"},
+    "批量大小": {"sum_vs_mean"},
 }
 
 # Chromium as root needs --no-sandbox; the rest keep it from calling Google on its own.
@@ -326,7 +328,10 @@ def test_page_loads_offline_and_its_math_is_typeset(visit, site_dir, page):
         assert report["errors"] == [], f"{page}: KaTeX rejected formulas (unknown macro?) {report}"
         assert not report["rawTex"], f"{page}: raw TeX in the text"
         assert report["fontsFailed"] == [], f"{page}: KaTeX fonts failed to load {report}"
-        assert {"KaTeX_Main", "KaTeX_Math"} <= set(report["fontsLoaded"]), report
+        # KaTeX_Math is the italic of letters (class "mathnormal"); digits-only math needs Main.
+        html_text = (site_dir / f"{page}.html").read_text("utf-8")
+        fonts = {"KaTeX_Main", "KaTeX_Math"} if "mathnormal" in html_text else {"KaTeX_Main"}
+        assert fonts <= set(report["fontsLoaded"]), report
         assert any("/_static/katex/katex.min.css" in url for url in record.requests)
     assert not any("fontawesome.js" in url or "mathjax" in url for url in record.requests)
     assert record.errors == [], f"{page}: script errors {record.errors}"
@@ -584,8 +589,8 @@ def test_chapter_reads_like_a_book(visit, site_dir):
     # Text, not innerText: sections off screen are not laid out yet (content-visibility: auto).
     n = chapter_number(CHAPTER)
     captions = page.locator("article.bd-article .caption-number").all_text_contents()
-    assert f"图 {n}.1" in [c.strip() for c in captions]
-    assert {f"练习 {n}.1", f"练习 {n}.2", f"练习 {n}.3"} <= {c.strip() for c in captions}
+    assert {f"图 {n}.1", f"图 {n}.2"} <= {c.strip() for c in captions}  # the factory, grad_fn
+    assert {f"练习 {n}.{k}" for k in range(1, 5)} <= {c.strip() for c in captions}
     assert (page.locator("article.bd-article").text_content() or "").count(f"式 ({n}.") >= 3
 
     # A cell tagged hide-input is folded: its code stays hidden behind a Chinese prompt.

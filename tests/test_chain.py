@@ -23,7 +23,7 @@ finite = st.floats(min_value=-1e3, max_value=1e3, allow_nan=False, allow_infinit
 
 def test_article_003_forward_values():
     fwd = factory_forward(**ARTICLE_003.inputs)
-    assert (fwd.u, fwd.y, fwd.loss) == (
+    assert (fwd.u, fwd.h, fwd.loss) == (  # the article's "y" is the book's h
         ARTICLE_003.published["u"],
         ARTICLE_003.published["y"],
         ARTICLE_003.published["loss"],
@@ -32,7 +32,7 @@ def test_article_003_forward_values():
 
 def test_article_003_hand_gradients_and_each_link():
     grads = factory_backward(factory_forward(**ARTICLE_003.inputs))
-    assert (grads.dloss_dy, grads.dy_dv, grads.dy_du, grads.du_dw) == (4.0, 6.0, 2.0, 2.0)
+    assert (grads.dloss_dh, grads.dh_dv, grads.dh_du, grads.du_dw) == (4.0, 6.0, 2.0, 2.0)
     assert grads.dloss_du == 8.0
     assert grads.grad_v == ARTICLE_003.published["grad_v"] == 24.0
     assert grads.grad_w == ARTICLE_003.published["grad_w"] == 16.0
@@ -125,6 +125,6 @@ def test_inputs_at_the_limit_keep_every_value_and_gradient_finite():
 
 
 def test_backward_refuses_a_hand_made_record_whose_gradients_overflow():
-    fwd = FactoryForward(w=1.0, v=1e300, x=1e300, target=0.0, u=1e300, y=1e300, loss=1.0)
+    fwd = FactoryForward(w=1.0, v=1e300, x=1e300, target=0.0, u=1e300, h=1e300, loss=1.0)
     with pytest.raises(ValueError, match=r"dloss_du = inf is not finite: fwd holds values"):
         factory_backward(fwd)

@@ -2,7 +2,7 @@
 
 ``nox -s doctest`` runs two commands (both defined in ``conf/build_env.py`` / ``noxfile.py``):
 the Sphinx doctest builder over the pages, and ``pytest --doctest-modules linreg_src``. Here the
-chain-rule factory's upstream gradient dLoss/dy = 2(y - t) becomes 3(y - t) in a copy, and both
+chain-rule factory's upstream gradient dLoss/dh = 2(h - t) becomes 3(h - t) in a copy, and both
 commands must fail, saying where; the unbroken copy must pass both.
 """
 
@@ -15,7 +15,7 @@ import pytest
 pytestmark = pytest.mark.slow
 
 CHAPTER = "chain_rule"
-BROKEN = (r"dloss_dy = 2\.0 \* \(", "dloss_dy = 3.0 * (")
+BROKEN = (r"dloss_dh = 2\.0 \* \(", "dloss_dh = 3.0 * (")
 
 
 def doctest_summary(output: str) -> tuple[int, int]:

@@ -6,7 +6,7 @@ it depend on the package too. This test builds a copy of the book, changes a for
 a reader would see: the chain-rule page prints the new number, a page pasting that number with
 cross-document glue shows it too, and pages that do not import ``chain`` were not re-executed.
 
-The formula changed is the gradient that reaches the patties, dLoss/du = dLoss/dy * v, which the
+The formula changed is the gradient that reaches the patties, dLoss/du = dLoss/dh * v, which the
 chapter prints but the source article does not: the book checks the published numbers while it
 builds (the comparison page fails the build on any mismatch, see ``tests/test_drift.py``), so this
 edit changes what the page shows without breaking the build.
@@ -17,6 +17,7 @@ from __future__ import annotations
 import html
 import importlib.util
 import re
+import sys
 
 import pytest
 
@@ -59,8 +60,8 @@ def text_of(path) -> str:
 
 
 def grad_v_columns(page_text: str) -> tuple[float, float]:
-    """The chapter's printed table row ``dLoss/dv  <by hand>  <loss.backward()>``."""
-    match = re.search(r"dLoss/dv (\S+) (\S+)", page_text)
+    """The chapter's table row ``∂Loss/∂v | <by hand> | <loss.backward()>``."""
+    match = re.search(r"∂Loss/∂v (\S+) (\S+)", page_text)
     assert match, "the chain-rule page no longer prints its dLoss/dv row"
     return float(match[1]), float(match[2])
 
@@ -87,6 +88,7 @@ def load_linreg_deps(project):
         "linreg_deps_under_test", project.root / "conf" / "_ext" / "linreg_deps.py"
     )
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up
     spec.loader.exec_module(module)
     return module
 
@@ -123,7 +125,7 @@ def test_editing_the_package_re_executes_exactly_the_pages_that_use_it(copy_proj
     assert "0 added, 0 changed, 0 removed" in noop.stdout
 
     project.edit(
-        "linreg_src/chain.py", r"dloss_du=dloss_dy \* dy_du,", "dloss_du=1.5 * dloss_dy * dy_du,"
+        "linreg_src/chain.py", r"dloss_du=dloss_dh \* dh_du,", "dloss_du=1.5 * dloss_dh * dh_du,"
     )
     second = project.sphinx("html").check()
 

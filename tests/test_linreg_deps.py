@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ _spec = importlib.util.spec_from_file_location(
 )
 assert _spec is not None and _spec.loader is not None
 deps = importlib.util.module_from_spec(_spec)
+sys.modules[_spec.name] = deps  # dataclasses look their module up
 _spec.loader.exec_module(deps)
 
 HEADER = (
@@ -195,3 +197,90 @@ def test_every_book_page_that_runs_linreg_src_depends_on_it(page):
         assert ROOT / "linreg_src" / "__init__.py" in files
     else:
         assert files == []
+
+
+def _hash(notebook) -> str:
+    from jupyter_cache import get_cache
+
+    return get_cache("/nonexistent").create_hashed_notebook(notebook)[1]
+
+
+@pytest.mark.parametrize("page", BOOK_PAGES, ids=lambda p: p.stem)
+def test_the_fingerprinted_notebook_is_what_myst_nb_reads_from_the_fingerprinted_page(page):
+    """The page is read once: the fingerprint cell is added to the notebook read from the original
+    text, and jupyter-cache must see it as the notebook MyST-NB reads from the new text."""
+    found = deps.read_page(page, page.read_text("utf-8"), ROOT)
+    if found.notebook is None:
+        assert found.text == found.source
+        return
+    assert found.deps == tuple(deps.page_dependency_files(page, ROOT))
+    again = deps.read_notebook(page, found.text)
+    assert _hash(found.notebook) == _hash(again)
+    assert len(found.notebook.cells) == len(again.cells)
+    assert found.notebook.metadata.get("source_map") == again.metadata.get("source_map")
+    if found.deps:
+        assert found.notebook.cells[-1].source.startswith(deps.MARKER)
+
+
+def test_an_ipynb_page_gets_the_same_fingerprint_cell(package, tmp_path):
+    page = tmp_path / "nb.ipynb"
+    cell = {"cell_type": "code", "execution_count": None, "id": "c1", "metadata": {}}
+    page.write_text(
+        json.dumps(
+            {
+                "cells": [{**cell, "outputs": [], "source": "import linreg_src.b"}],
+                "metadata": {"kernelspec": {"name": "python3", "language": "python"}},
+                "nbformat": 4,
+                "nbformat_minor": 5,
+            }
+        ),
+        "utf-8",
+    )
+    found = deps.read_page(page, page.read_text("utf-8"), package)
+    assert _hash(found.notebook) == _hash(deps.read_notebook(page, found.text))
+
+
+def test_a_build_reads_each_page_through_myst_nb_once(monkeypatch, tmp_path):
+    """env-before-read-docs reads every page to be read; source-read and linreg_parallel reuse
+    that reading (MyST-NB's own parse is the only other one)."""
+    from types import SimpleNamespace
+
+    import myst_nb.core.read
+    from myst_nb.core.config import NbParserConfig
+    from myst_parser.config.main import MdParserConfig
+
+    sys.path[:0] = [str(ROOT / "conf" / "_ext"), str(ROOT / "conf")]
+    import linreg_deps
+    import linreg_parallel
+
+    reads: list[str] = []
+    real = myst_nb.core.read.create_nb_reader
+
+    def counting(path, *args, **kwargs):
+        reader = real(path, *args, **kwargs)
+        if reader is not None:
+            read = reader.read
+            reader.read = lambda text: (reads.append(Path(path).stem), read(text))[1]
+        return reader
+
+    monkeypatch.setattr(myst_nb.core.read, "create_nb_reader", counting)
+    pages = {p.stem: p for p in BOOK_PAGES}
+    env = SimpleNamespace(
+        doc2path=lambda name: pages[name],
+        config=SimpleNamespace(source_encoding="utf-8", linreg_package_root=str(ROOT)),
+        myst_config=MdParserConfig(),
+        mystnb_config=NbParserConfig(execution_mode="cache"),
+        note_dependency=lambda path: None,
+    )
+    app = SimpleNamespace(env=env, config=env.config)
+    docnames = sorted(pages)
+    linreg_deps._on_env_before_read_docs(app, env, docnames)
+    for name in docnames:
+        linreg_parallel.page_job(env, name)
+        source = [pages[name].read_text("utf-8")]
+        linreg_deps._on_source_read(app, name, source)
+        assert source[0] == linreg_deps.page(env, name).text
+    linreg_deps._on_env_updated(app, env)
+    notebooks = [n for n in docnames if "jupytext:" in pages[n].read_text("utf-8")[:300]]
+    assert notebooks, "the book has executed pages"
+    assert sorted(reads) == sorted(notebooks), "one reading per notebook page, none of others"

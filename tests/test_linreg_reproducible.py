@@ -43,3 +43,59 @@ def test_other_outputs_stay_and_stdout_comes_before_stderr():
         ("display_data", None, None),
     ]
     assert outputs[1]["text"] == "a", "the caller's outputs are not modified"
+
+
+# -- the patch in MyST-NB -------------------------------------------------------------------------
+
+CUT = ["Exception reporting mode:", " Minimal\n"]  # one print, cut in two by a flush
+
+
+def _rendered(tmp_path: Path) -> str:
+    """The HTML MyST-NB's own renderer makes of a notebook whose output came cut in two."""
+    import json
+
+    from docutils.core import publish_string
+    from myst_nb.docutils_ import Parser
+
+    outputs = [{"output_type": "stream", "name": "stdout", "text": text} for text in CUT]
+    cell = {"cell_type": "code", "execution_count": 1, "id": "c", "metadata": {}}
+    notebook = {
+        "cells": [{**cell, "outputs": outputs, "source": "%xmode Minimal"}],
+        "metadata": {
+            "kernelspec": {"name": "python3", "language": "python", "display_name": "Python 3"}
+        },
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    html = publish_string(
+        json.dumps(notebook),
+        source_path=str(tmp_path / "page.ipynb"),
+        parser=Parser(),
+        writer="html",
+        settings_overrides={
+            "nb_execution_mode": "off",
+            "nb_merge_streams": True,  # as conf.py sets it
+            "nb_output_folder": str(tmp_path / "build"),
+            "report_level": 4,
+        },
+    ).decode()
+    start = html.index("Exception reporting")
+    return html[start : html.index("</pre>", start)]
+
+
+def test_myst_nb_renders_through_the_replacement(tmp_path, monkeypatch):
+    """Fails if MyST-NB's renderer stops looking ``coalesce_streams`` up in its module."""
+    import myst_nb.core.render
+
+    render = myst_nb.core.render
+    monkeypatch.setattr(render, "coalesce_streams", render.coalesce_streams)  # undone after
+    repro.install()
+    assert _rendered(tmp_path) == "Exception reporting mode: Minimal\n"
+
+
+def test_myst_nb_alone_still_splits_a_cut_line(tmp_path, monkeypatch):
+    """Fails once MyST-NB merges streams exactly itself: then linreg_reproducible can go."""
+    import myst_nb.core.render
+
+    monkeypatch.setattr(myst_nb.core.render, "coalesce_streams", repro._myst_nb_coalesce)
+    assert _rendered(tmp_path) == "Exception reporting mode:\n Minimal\n"  # two lines

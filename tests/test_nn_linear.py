@@ -148,15 +148,17 @@ def test_linear_shapes_and_formula(in_features, out_features):
     assert check.max_error_components < 1e-12
     latex = linear_formula_latex(in_features, out_features)
     assert latex.count("&=") == out_features
-    assert latex.count("w_{") == in_features * out_features
+    assert latex.count("W_{") == in_features * out_features
 
 
 def test_linear_formula_latex_text():
-    assert linear_formula_latex(1, 1) == "\\begin{aligned}\ny_1 &= w_{11}x_1 + b_1\n\\end{aligned}"
+    assert linear_formula_latex(1, 1) == (
+        "\\begin{aligned}\n\\hat y_1 &= W_{11}x_1 + b_1\n\\end{aligned}"
+    )
     assert linear_formula_latex(2, 3).splitlines()[1:4] == [
-        "y_1 &= w_{11}x_1 + w_{12}x_2 + b_1 \\\\",
-        "y_2 &= w_{21}x_1 + w_{22}x_2 + b_2 \\\\",
-        "y_3 &= w_{31}x_1 + w_{32}x_2 + b_3",
+        "\\hat y_1 &= W_{11}x_1 + W_{12}x_2 + b_1 \\\\",
+        "\\hat y_2 &= W_{21}x_1 + W_{22}x_2 + b_2 \\\\",
+        "\\hat y_3 &= W_{31}x_1 + W_{32}x_2 + b_3",
     ]
 
 

@@ -103,11 +103,11 @@ def test_factory_graph_shows_forward_values_and_gradients():
     ax = fig.axes[0]
     assert not ax.axison  # a diagram, not a chart
     shown = texts(fig)
-    for node in ("$w = 3$", "$x = 2$", "$u = wx = 6$", "$v = 2$", "$y = vu = 12$", "$t = 10$"):
+    for node in ("$w = 3$", "$x = 2$", "$u = wx = 6$", "$v = 2$", "$h = vu = 12$", "$t = 10$"):
         assert node in shown
     assert "$\\mathrm{Loss} = 4$" in shown
     red = [t.get_text() for t in ax.texts if t.get_color() == BACKWARD_COLOR]
-    assert "$\\partial L/\\partial y = 2(y-t) = 4$" in red
+    assert "$\\partial L/\\partial h = 2(h-t) = 4$" in red
     assert "$\\partial L/\\partial u = 4\\cdot v = 8$" in red
     assert "$\\partial L/\\partial w = 8\\cdot x = 16$" in red
     assert "$\\partial L/\\partial v = 4\\cdot u = 24$" in red

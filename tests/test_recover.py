@@ -23,11 +23,13 @@ from linreg_src.recover import (
     delta_bounds_004,
     delta_from_losses,
     min_norm_w_004,
+    misses_004,
     recover_delta_004,
     recover_initial_w,
     recover_initial_w_001,
     rounding_sensitivity_001,
     rounds_to,
+    run_article_004,
 )
 
 F64 = torch.float64
@@ -217,16 +219,19 @@ def test_recover_initial_w_refuses_bad_inputs(args, error, match):
 
 
 def test_003_five_published_numbers():
+    """The factory's record keeps the article's names (its output is ``y``); the package's
+    factory is called positionally, so its own names for the output do not matter here."""
     pub, dec = ARTICLE_003.published, ARTICLE_003.decimals
-    fwd = factory_forward(**ARTICLE_003.inputs)
+    args = tuple(ARTICLE_003.inputs[k] for k in ("w", "v", "x", "target"))
+    fwd = factory_forward(*args)
     grads = factory_backward(fwd)
-    live = {"u": fwd.u, "y": fwd.y, "loss": fwd.loss, "grad_v": grads.grad_v}
+    live = {"u": fwd.u, "y": fwd.h, "loss": fwd.loss, "grad_v": grads.grad_v}  # y is h
     live["grad_w"] = grads.grad_w
     assert set(live) == set(pub)
     for key, value in live.items():
         assert rounds_to(value, pub[key], dec), key
         assert value == pub[key], key  # small integers: exact
-    _, auto_v, auto_w = factory_autograd(**ARTICLE_003.inputs)
+    _, auto_v, auto_w = factory_autograd(*args)
     assert (auto_v, auto_w) == (pub["grad_v"], pub["grad_w"])
 
 
@@ -282,7 +287,7 @@ def test_004_the_rounded_predictions_miss_a_last_digit():
     assert f"{loss_1d:.4f}" == "33.5094" != f"{pub['loss_1d'][0]:.4f}"
 
 
-def run_article_004(case, w, dtype):
+def articles_code(case, w, dtype):
     """The article's code: forward, loss.sum().backward(); the printed numbers, paired with its."""
     pub = ARTICLE_004.published
     X, y = (t.to(dtype) for t in data_004(case))
@@ -299,7 +304,7 @@ def run_article_004(case, w, dtype):
 
 @pytest.mark.parametrize("case", ["1d", "2d"])
 def test_004_autograd_on_the_min_norm_w_prints_the_article(case):
-    live, published = run_article_004(case, min_norm_w_004(case), torch.float64)
+    live, published = articles_code(case, min_norm_w_004(case), torch.float64)
     assert live == published
 
 
@@ -311,11 +316,86 @@ def test_004_float32_runs_print_the_article_up_to_float32_rounding(case):
     null = torch.linalg.svd(X).Vh[-1:].T  # (3, 1), X @ null = 0
     exact = 0
     for t in torch.linspace(-2, 2, 21, dtype=F64):
-        live, published = run_article_004(case, min_norm_w_004(case) + t * null, torch.float32)
+        live, published = articles_code(case, min_norm_w_004(case) + t * null, torch.float32)
         exact += live == published
         for a, b in zip(live, published, strict=True):
             assert abs(int(a.replace(".", "")) - int(b.replace(".", ""))) <= 1, (a, b)
     assert exact >= 11
+
+
+@pytest.mark.parametrize("case", ["1d", "2d"])
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
+def test_run_article_004_is_the_articles_code_in_the_dtype_of_w(case, dtype):
+    w = min_norm_w_004(case).to(dtype)
+    out = run_article_004(case, w)
+    live, _ = articles_code(case, w.detach().clone(), dtype)
+    assert [out[k].dtype for k in ("y_hat", "loss", "grad_w")] == [dtype] * 3
+    assert out["grad_w"].shape == (3, 1) and out["loss"].shape == (len(data_004(case)[1]), 1)
+    shown = printed(out["y_hat"]) + printed(out["loss"]) + printed(out["grad_w"])
+    assert shown == live
+    assert not w.requires_grad and w.grad is None  # the caller's w is left alone
+
+
+def test_misses_004_names_each_printed_number_a_run_does_not_show():
+    assert misses_004("1d", run_article_004("1d", min_norm_w_004("1d"))) == []
+    # the minimum-norm w in float32: the second gradient component lands one digit off
+    assert misses_004("2d", run_article_004("2d", min_norm_w_004("2d").float())) == ["grad_w_2d[1]"]
+    off = run_article_004("2d", min_norm_w_004("2d") + 1.0)
+    assert len(misses_004("2d", off)) == 7
+
+
+def test_004_float32_runs_along_the_null_space_54_of_61_print_every_digit():
+    n = torch.tensor([[1.0], [-2.0], [1.0]], dtype=F64)
+    w_plus = min_norm_w_004("2d")
+    missed = [
+        misses_004("2d", run_article_004("2d", (w_plus + t * n).float()))
+        for t in torch.linspace(-3, 3, 61, dtype=F64)
+    ]
+    assert sum(not m for m in missed) == 54
+    assert all(set(m) <= {"grad_w_2d[1]", "loss_2d[1]"} for m in missed)
+
+
+@pytest.mark.parametrize(
+    ("case", "w", "error", "match"),
+    [
+        ("3d", torch.zeros(3, 1, dtype=F64), ValueError, 'case must be "1d" or "2d"'),
+        ("2d", torch.zeros(2, 1, dtype=F64), ValueError, r"w must have shape \(3, 1\)"),
+        ("2d", torch.zeros(3, dtype=F64), ValueError, "w must be 2-D"),
+        ("2d", torch.full((3, 1), math.nan), ValueError, "w contains 3 NaN"),
+        ("2d", torch.full((3, 1), 1e20), ValueError, r"w must lie within ±1e15"),
+        ("2d", torch.zeros(3, 1, dtype=torch.int64), TypeError, "w must hold floating-point"),
+        ("2d", np.zeros((3, 1)), TypeError, "torch"),
+    ],
+)
+def test_run_article_004_refuses_bad_arguments(case, w, error, match):
+    with pytest.raises(error, match=match):
+        run_article_004(case, w)
+
+
+@pytest.mark.parametrize(
+    ("outputs", "error", "match"),
+    [
+        (None, TypeError, "outputs must be the dict run_article_004 returns"),
+        ({"y_hat": torch.zeros(2, 1)}, TypeError, "outputs must be the dict"),
+        (
+            {"y_hat": torch.zeros(1, 1), "loss": torch.zeros(2, 1), "grad_w": torch.zeros(3, 1)},
+            ValueError,
+            r'outputs\["y_hat"\] must hold 2 numbers',
+        ),
+        (
+            {
+                "y_hat": torch.zeros(2, 1),
+                "loss": torch.full((2, 1), math.inf),
+                "grad_w": torch.zeros(3, 1),
+            },
+            ValueError,
+            r'outputs\["loss"\] contains',
+        ),
+    ],
+)
+def test_misses_004_refuses_what_run_article_004_did_not_return(outputs, error, match):
+    with pytest.raises(error, match=match):
+        misses_004("2d", outputs)
 
 
 @pytest.mark.parametrize("case", ["1d", "2d"])

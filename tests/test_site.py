@@ -21,11 +21,19 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
+import torch
 from bs4 import BeautifulSoup
 
 from linreg_src.article_002 import ARTICLE_002_SEED, article_002_setup
-from linreg_src.articles import ARTICLE_000, ARTICLE_001, ARTICLE_003, ARTICLE_004
+from linreg_src.articles import ARTICLE_000, ARTICLE_001, ARTICLE_002, ARTICLE_003, ARTICLE_004
+from linreg_src.data import synthetic_data
+from linreg_src.loss import squared_loss
+from linreg_src.lstsq import mse_hessian
+from linreg_src.model import linreg
+from linreg_src.recover import min_norm_w_004, misses_004, recover_initial_w_001, run_article_004
+from linreg_src.show import sci
 from linreg_src.traffic import gradient_traffic
+from linreg_src.train import init_params, train_linreg
 
 pytestmark = pytest.mark.site
 
@@ -44,10 +52,89 @@ def _g(value: float) -> str:
     return f"{value:g}"
 
 
+def _chain_rule_linreg() -> list[str]:
+    """Chapter 2's one linear-regression example: its upstream gradient and ∂l/∂w₁."""
+    import torch
+
+    from linreg_src.articles import as_tensor
+    from linreg_src.model import linreg
+    from linreg_src.train import init_params
+
+    x1, y1 = as_tensor(_I1["X"])[:1], as_tensor(_I1["y"])[:1]
+    w, b = init_params(2, dtype=torch.float64)
+    upstream = (linreg(x1, w, b) - y1).item()
+    grad_w1 = upstream * x1[0, 0].item()
+    return [f"约为{upstream:.4f}：", f"∂l/∂w₁{grad_w1:.6f}{grad_w1:.6f}"]
+
+
 _A0, _A1, _A3 = ARTICLE_000.published, ARTICLE_001.published, ARTICLE_003.published
-_A4 = ARTICLE_004.published
+_A2, _A4 = ARTICLE_002.published, ARTICLE_004.published
 _I0, _I1 = ARTICLE_000.inputs, ARTICLE_001.inputs
-_, _, _MODEL_002 = article_002_setup(ARTICLE_002_SEED)
+_X_002, _, _MODEL_002 = article_002_setup(ARTICLE_002_SEED)
+_A2_LR = ARTICLE_002.inputs["lr"]
+_LAMBDA_MIN = float(torch.linalg.eigvalsh(mse_hessian(_X_002))[0])
+# from_scratch: d2l 3.2's data (article 001's setting), seed 0; the short-batch trap's B
+_SCRATCH_X, _SCRATCH_Y = synthetic_data(
+    torch.tensor(_I1["true_w"], dtype=torch.float64),
+    _I1["true_b"],
+    _I1["num_examples"],
+    noise_std=_I1["noise_std"],
+    generator=torch.Generator().manual_seed(0),
+)
+_SCRATCH_RUN = train_linreg(_SCRATCH_X, _SCRATCH_Y, max_steps=1)
+_SCRATCH_B = 64
+_SCRATCH_LAST = _I1["num_examples"] % _SCRATCH_B
+
+
+def _error_term_grads() -> list[float]:
+    """The error-term chapter's batch (d2l's true parameters, 5 examples, seed 0) and its grads."""
+    gen = torch.Generator().manual_seed(0)
+    X, y = synthetic_data(torch.tensor([2.0, -3.4]), 4.2, 5, generator=gen)
+    w, b = init_params(2, seed=0, requires_grad=True)
+    squared_loss(linreg(X, w, b), y).sum().backward()
+    return [*w.grad.flatten().tolist(), *b.grad.tolist()]
+
+
+def _sum_vs_mean_forgot(batch_size: int) -> float:
+    """The sum-vs-mean chapter's run that forgets the division: loss after 30 steps."""
+    features, labels = synthetic_data(
+        torch.tensor([2.0, -3.4], dtype=torch.float64),
+        4.2,
+        1000,
+        generator=torch.Generator().manual_seed(0),
+    )
+    result = train_linreg(
+        features,
+        labels,
+        lr=0.03,
+        batch_size=batch_size,
+        seed=2,
+        num_epochs=30,
+        max_steps=30,
+        grads="hand",
+        divide_by="none",
+    )
+    return result.step_losses[-1]
+
+
+_ET_GRADS = _error_term_grads()
+_SM_FORGOT_100 = _sum_vs_mean_forgot(100)
+
+_W0_001 = recover_initial_w_001().flatten().tolist()
+
+
+def _float32_runs_004() -> tuple[int, int]:
+    """Of article 004's page's float32 runs along the null space: (all digits shown, missed)."""
+    import torch
+
+    n = torch.tensor([[1.0], [-2.0], [1.0]], dtype=torch.float64)
+    w_plus = min_norm_w_004("2d")
+    ts = torch.linspace(-3, 3, 61, dtype=torch.float64)
+    hits = sum(not misses_004("2d", run_article_004("2d", (w_plus + t * n).float())) for t in ts)
+    return hits, len(ts) - hits
+
+
+_F32_HITS_004, _F32_MISS_004 = _float32_runs_004()
 #: Each page's key numbers, as fragments of its visible text with all whitespace removed (glue
 #: adds spaces), each formula written as its TeX source. Build them from linreg_src (published
 #: values in ``linreg_src.articles``, or the functions the page calls), not by typing the
@@ -56,39 +143,72 @@ _, _, _MODEL_002 = article_002_setup(ARTICLE_002_SEED)
 KEY_NUMBERS: dict[str, list[str]] = {
     "chain_rule": [
         f"做出{_g(_A3['u'])}个肉饼",
-        f"做出{_g(_A3['y'])}个汉堡",
+        f"做出{_g(_A3['y'])}个汉堡",  # the article's y is the book's h
         f"Loss}}\\)为{_g(_A3['loss'])}。",
         f"\\partial\\mathrm{{Loss}}/\\partialv=\\){_g(_A3['grad_v'])}。",
         f"\\partial\\mathrm{{Loss}}/\\partialw=\\){_g(_A3['grad_w'])}。",
+        f"∂Loss/∂v{_g(_A3['grad_v'])}{_g(_A3['grad_v'])}",
+        *_chain_rule_linreg(),
     ],
     "cost": [  # the timings vary from build to build; the arithmetic does not
         f"梯度的全部算术只有{gradient_traffic(10, 2).flops:d}次浮点运算",
     ],
-    "comparison": [  # the table row of each number article 003 prints: published, live, 匹配
-        f"[003]{key}{value:.{ARTICLE_003.decimals}f}{value:.{ARTICLE_003.decimals}f}匹配"
-        for key, value in _A3.items()
+    "comparison": [  # the rows of article 003 (printed to 1 decimal) and 002's SGD w (in full)
+        *(
+            f"[003]{key}{value:.{ARTICLE_003.decimals}f}{value:.{ARTICLE_003.decimals}f}匹配"
+            for key, value in _A3.items()
+        ),
+        f"[002]SGDw{_A2['sgd_w']!r}{_A2['sgd_w']!r}种子重演",
     ],
-    "error_term": [
-        f"\\(l=\\tfrac12\\delta^2=\\){_g(_A0['loss'])}",
-        f"\\partialL/\\partialw_1=\\){_A1['grad_w'][0]:.4f}、",
-        f"\\partialL/\\partialw_2=\\){_A1['grad_w'][1]:.4f}、",
-        f"\\partialL/\\partialb=\\){_A1['grad_b']:.4f}。",
+    "errata": [
+        f"{_I1['num_examples']}个样本按批量大小{_I1['batch_size']}恰好分成"
+        f"{_I1['num_examples'] // _I1['batch_size']}个满的小批量",
+    ],
+    "error_term": [  # the chapter's seeded batch: autograd's gradients, as the prose states them
+        f"\\partialL/\\partialw_1=\\){_ET_GRADS[0]:.4f}、",
+        f"\\partialL/\\partialw_2=\\){_ET_GRADS[1]:.4f}、",
+        f"\\partialL/\\partialb=\\){_ET_GRADS[2]:.4f}。",
     ],
     "four_ways": [f"个样本、{len(_I1['true_w'])}个特征，全部是float64"],
-    "from_scratch": [f"\\sigma^2/2=\\){_I1['noise_std'] ** 2 / 2:.0e}"],
+    "from_scratch": [
+        f"训练前损失是{_SCRATCH_RUN.initial_loss:.2f}；",
+        f"个样本的小批量上：两个参数的步长之比都是{_SCRATCH_LAST / _SCRATCH_B:.4f}，",
+    ],
     "nn_linear": [
-        f"w_0=\\){_MODEL_002.weight.item():.4f}、\\(b_0=\\){_MODEL_002.bias.item():.4f}。"
+        f"这里抽到的权重和偏置是{_MODEL_002.weight.item():.4f}和{_MODEL_002.bias.item():.4f}。",
+        f"转动方向的误差每轮只乘以{1 - _A2_LR * _LAMBDA_MIN:.4f}，",
     ],
     "notation": [
+        f"房屋面积{_g(_I0['area_m2'])}平方米，实际售价（标签）{_g(_I0['y'])}万元",
         f"预测{_g(_I0['y_hat'])}万元，损失\\(l=\\){_g(_A0['loss'])}，与原文相同",
         f"\\sqrt{{2l}}=\\){_g(math.sqrt(2 * _A0['loss']))}万元",
     ],
-    "sum_vs_mean": [f"比值都是\\(N=\\){_I1['batch_size']}"],
-    "article_004": [  # article 004's 1-D example as it printed it
-        f"原文打印的预测是{_A4['y_hat_1d'][0]:.4f}",
-        f"损失{_A4['loss_1d'][0]:.4f}",
-        "w.grad为[" + ",".join(f"{g:.4f}" for g in _A4["grad_w_1d"]) + "]",
-        f"PyTorch打印的是{_A4['grad_w_2d'][0]:.4f}",
+    "sum_vs_mean": [  # N = d2l's batch size; the run that forgets to divide at batch size 100
+        f"比值都是\\(N=\\){_I1['batch_size']}",
+        f"步后损失达到\\({''.join(sci(_SM_FORGOT_100).strip('$').split())}\\)",
+    ],
+    "article_000": [  # the house-price example, and one gradient step on it
+        f"预测{_g(_I0['y_hat'])}万元",
+        f"损失\\(l=\\tfrac12\\delta^2=\\){_g(_A0['loss'])}，单位是万元的平方",
+        f"w.grad是{_g((_I0['y_hat'] - _I0['y']) * _I0['area_m2'])}，正是",
+    ],
+    "article_001": [  # the three printed gradients and the initial w they determine
+        f"\\partialL/\\partialw_1=\\){_A1['grad_w'][0]:.4f}、",
+        f"\\partialL/\\partialw_2=\\){_A1['grad_w'][1]:.4f}、",
+        f"\\partialL/\\partialb=\\){_A1['grad_b']:.4f}。",
+        f"\\(w_1=\\){_W0_001[0]:.4f}、\\(w_2=\\){_W0_001[1]:.4f}",
+    ],
+    "article_003": [  # the factory's five printed numbers
+        f"做出{_g(_A3['u'])}个肉饼、{_g(_A3['y'])}个汉堡",
+        f"误差\\(\\mathrm{{Loss}}=\\){_g(_A3['loss'])}",
+        f"\\partial\\mathrm{{Loss}}/\\partialv=\\){_g(_A3['grad_v'])}、",
+        f"\\partial\\mathrm{{Loss}}/\\partialw=\\){_g(_A3['grad_w'])}。",
+    ],
+    "article_004": [  # the 1-D example as printed, the 2-D first component, the float32 runs
+        f"由打印的预测值{_A4['y_hat_1d'][0]:.4f}算出的损失",
+        f"而原文打印的是{_A4['loss_1d'][0]:.4f}",
+        f"而PyTorch打印的是{_A4['grad_w_2d'][0]:.4f}",
+        f"有{_F32_HITS_004}个在float32中打印出与原文完全相同的全部数字，{_F32_MISS_004}个没有对上",
     ],
 }
 

@@ -65,3 +65,27 @@ def test_refuses_bad_input(panels, error, pattern):
 def test_refuses_chinese_axis_labels():
     with pytest.raises(ValueError, match=r"ylabel '损失' contains CJK characters"):
         plot_step_losses(PANELS, ylabel="损失")
+
+
+def test_ncols_one_stacks_the_panels_each_with_its_ylabel():
+    fig = plot_step_losses(PANELS, ylabel="mean loss", ncols=1)
+    top, bottom = fig.axes
+    fig.canvas.draw()  # constrained layout places the axes when drawn
+    assert top.get_position().x0 == pytest.approx(bottom.get_position().x0)
+    assert top.get_position().y0 > bottom.get_position().y1
+    assert [ax.get_ylabel() for ax in fig.axes] == ["mean loss", "mean loss"]
+    assert tuple(fig.get_size_inches()) == pytest.approx((4.2, 7.2))
+
+
+def test_panels_fill_rows_of_ncols_and_no_empty_axes_remain():
+    panels = {**PANELS, "$B = 1$": {"divide": [1.0, 0.5]}}
+    fig = plot_step_losses(panels, ncols=2)
+    assert [ax.get_title() for ax in fig.axes] == list(panels)
+    assert tuple(fig.get_size_inches()) == pytest.approx((8.4, 7.2))
+    assert tuple(plot_step_losses(PANELS, ncols=5).get_size_inches()) == pytest.approx((8.4, 3.6))
+
+
+@pytest.mark.parametrize("ncols", [0, -1, True, 1.5, "2"])
+def test_refuses_a_bad_ncols(ncols):
+    with pytest.raises(ValueError, match=r"ncols must be a whole number >= 1 or None"):
+        plot_step_losses(PANELS, ncols=ncols)

@@ -23,7 +23,7 @@ targets, URLs and HTML tags. A shape or a small constant belongs in math: ``$(N,
 
 Typed digits are allowed only where they name something rather than state a result
 (:data:`ALLOWED`, kept short on purpose): chapter and section references, d2l's own name and
-section numbers, article ids, dtype names, L1/L2, years.
+section numbers, article ids, dtype names, L1/L2, hash and encoding names (SHA-256), years.
 """
 
 from __future__ import annotations
@@ -53,6 +53,7 @@ ALLOWED: list[tuple[str, str, str]] = [
         "float32",
     ),
     ("norm", _NOT_LATIN + r"L[12]" + _NOT_LATIN_AFTER, "L2"),
+    ("hash or encoding", _NOT_LATIN + r"(?:SHA|UTF)-\d+" + _NOT_LATIN_AFTER, "SHA-256"),
     ("year", r"(?<!\d)(?:19|20)\d{2}(?=\s*年)", "2024 年"),
 ]
 _ALLOWED = re.compile("|".join(f"(?:{regex})" for _, regex, _ in ALLOWED))

@@ -70,7 +70,7 @@ def command(python: str | Path, root: Path = ROOT, extra: Sequence[str] = ()) ->
 def environment(python: str | Path, root: Path = ROOT) -> dict[str, str]:
     """Return the environment ``nox -s docs`` gives sphinx-build: BUILD_ENV, its venv on PATH."""
     build = runpy.run_path(str(root / "conf" / "build_env.py"))
-    env = {**os.environ, **build["BUILD_ENV"]}
+    env = {**os.environ, **build["build_env"]()}  # raises SettingError, naming a bad variable
     bin_dir = Path(python).parent
     venv = bin_dir.parent
     if (venv / "pyvenv.cfg").is_file():  # as nox activates it
@@ -157,7 +157,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
-    return run(command(args.python, ROOT, extra), environment(args.python, ROOT), ROOT)
+    try:
+        env = environment(args.python, ROOT)
+    except ValueError as error:  # conf/build_env.py's SettingError: LINREG_*, SOURCE_DATE_EPOCH
+        print(f"serve: {error}", file=sys.stderr)
+        return 2
+    return run(command(args.python, ROOT, extra), env, ROOT)
 
 
 if __name__ == "__main__":

@@ -6,24 +6,29 @@ would therefore re-run nothing and leave stale numbers on the site.
 
 This extension closes the gaps, per page and no wider than needed:
 
-1. On ``source-read`` it reads the page the way MyST-NB does (so only real notebooks count, in
-   any format MyST-NB reads), finds the ``linreg_src`` modules its code cells import (IPython
-   magics included), follows their imports inside the package, and registers every such file,
-   plus the package data files beside them, with ``env.note_dependency`` -- so Sphinx re-reads
-   exactly the pages whose code can change.
+1. It reads each page the build is about to read the way MyST-NB does (so only real notebooks
+   count, in any format MyST-NB reads), finds the ``linreg_src`` modules its code cells import
+   (IPython magics included), follows their imports inside the package, and registers every such
+   file, plus the package data files beside them, with ``env.note_dependency`` -- so Sphinx
+   re-reads exactly the pages whose code can change.
 2. It appends a hidden code cell carrying a digest of those files, so the cell text that
    jupyter-cache hashes changes whenever they do, and the page re-executes.
 3. On ``env-get-outdated`` it also re-reads every page that pastes a value from a re-read page
    with cross-document glue (``{glue:text}`page.md::key```): MyST-NB resolves those at write time
    from the other page's ``.glue.json`` and records no dependency, so the pasting page would
    otherwise keep the old number.
-4. On ``config-inited`` it puts ``linreg_src_root`` first on the kernels' ``PYTHONPATH``, so the
-   kernels import the very files that were fingerprinted (not, say, another installed copy).
+4. On ``config-inited`` it checks that the kernels will import this project's ``linreg_src`` --
+   the files it fingerprints and the pages' ``literalinclude`` listings show -- and stops the
+   build with one line saying how to fix it if not. The package is importable one way: the
+   editable install every nox session makes (a copy of the project, as the slow tests and
+   ``tools/bench_build.py`` build, is put first on ``PYTHONPATH`` by whoever builds it).
 
-Code it cannot analyse statically but that names the package (``importlib.import_module``,
-``%run``, a shell escape, a cell that does not parse) makes the page depend on the whole package:
-when in doubt, re-execute. Everything is recomputed from the files on each read and nothing is
-kept in the environment except Sphinx's own dependency records, so parallel reads are safe.
+Each page is read through MyST-NB once per build, here, on ``env-before-read-docs``
+(:func:`page`); ``source-read`` and ``linreg_parallel`` use that reading, and MyST-NB's own
+parse is the only other one. Code it cannot analyse statically but that names the package
+(``importlib.import_module``, ``%run``, a shell escape, a cell that does not parse) makes the page
+depend on the whole package: when in doubt, re-execute. Nothing is kept in the environment except
+Sphinx's own dependency records, so parallel reads are safe.
 """
 
 from __future__ import annotations
@@ -32,16 +37,18 @@ import ast
 import hashlib
 import importlib.util
 import json
-import os
 import re
+import subprocess
+import sys
 from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.environment import BuildEnvironment
-from sphinx.errors import ExtensionError
 from sphinx.util import logging
 
 logger = logging.getLogger(__name__)
@@ -223,11 +230,7 @@ def fingerprint(paths: Iterable[Path], root: Path) -> str:
     return digest.hexdigest()[:16]
 
 
-# -- Sphinx ----------------------------------------------------------------------------------------
-
-
-def _root(config: Config) -> Path:
-    return Path(config.linreg_src_root)
+# -- Sphinx ---------------------------------------------------------------------------------------
 
 
 def read_notebook(path: str | Path, text: str, md_config=None, nb_config=None):
@@ -235,6 +238,11 @@ def read_notebook(path: str | Path, text: str, md_config=None, nb_config=None):
 
     ``md_config`` and ``nb_config`` default to MyST's and MyST-NB's defaults.
     """
+    return _read(path, text, md_config, nb_config)[0]
+
+
+def _read(path: str | Path, text: str, md_config=None, nb_config=None):
+    """``(notebook, read_fmt)`` as MyST-NB's reader gives them, or ``(None, None)``."""
     from myst_nb.core.config import NbParserConfig
     from myst_nb.core.read import create_nb_reader
     from myst_parser.config.main import MdParserConfig
@@ -243,11 +251,11 @@ def read_notebook(path: str | Path, text: str, md_config=None, nb_config=None):
     nb_config = NbParserConfig() if nb_config is None else nb_config
     reader = create_nb_reader(str(path), md_config, nb_config, text)
     if reader is None:
-        return None
+        return None, None
     try:
-        return reader.read(text)
+        return reader.read(text), reader.read_fmt
     except Exception:  # a malformed page: MyST-NB reports it when it parses the page itself
-        return None
+        return None, None
 
 
 def code_cells(notebook) -> list[str]:
@@ -268,65 +276,118 @@ def page_dependency_files(path: str | Path, root: str | Path) -> list[Path]:
     return dependency_files(code_cells(read_notebook(path, path.read_text("utf-8"))), Path(root))
 
 
-def fingerprinted_source(
-    page: str | Path, text: str, root: str | Path, md_config=None, nb_config=None
-) -> tuple[str, list[Path]]:
-    """The page's text as the build parses it, and the ``linreg_src`` files it depends on.
+@dataclass(frozen=True)
+class Page:
+    """A page as the build parses it, read through MyST-NB once.
 
-    If the page is a notebook whose code imports ``linreg_src``, the text gains a hidden code cell
-    carrying a digest of those files (see the module docstring); otherwise it is returned as is.
-    Only ``.md`` and ``.ipynb`` pages can carry the cell; any other page is returned unchanged
-    (with its dependencies). This is what ``source-read`` does to every page; ``linreg_parallel``
-    calls it to build, ahead of reading, the very notebook MyST-NB will look up in its cache.
+    ``source`` is the file's text; ``text`` is what Sphinx hands to MyST-NB (``source`` plus the
+    fingerprint cell when the page's code imports ``linreg_src``); ``notebook`` is ``text`` as
+    MyST-NB reads it (``None``: not a notebook) and ``read_fmt`` the reader's format, which
+    jupyter-cache records; ``deps`` are the ``linreg_src`` files the page depends on.
     """
-    page, root = Path(page), Path(root)
-    notebook = read_notebook(page, text, md_config, nb_config)
-    deps = dependency_files(code_cells(notebook), root)
-    if not deps:
-        return text, []  # nothing from linreg_src runs here: its outputs cannot change with it
-    line = f"{MARKER} {fingerprint(deps, root)}"
-    if page.suffix == ".md":
-        text = (
-            f"{text.rstrip()}\n\n```{{code-cell}} ipython3\n:tags: [remove-cell]\n\n{line}\n```\n"
-        )
-    elif page.suffix == ".ipynb":  # add the cell to the JSON, keeping it a valid notebook
-        data = json.loads(text)
-        data["cells"].append(
-            {
-                "cell_type": "code",
-                "execution_count": None,
-                "id": CELL_ID,
-                "metadata": {"tags": ["remove-cell"]},
-                "outputs": [],
-                "source": line,
-            }
-        )
-        text = json.dumps(data, ensure_ascii=False, indent=1)
-    return text, deps
+
+    path: Path
+    source: str
+    text: str
+    notebook: Any
+    read_fmt: dict | None
+    deps: tuple[Path, ...]
+
+
+def fingerprint_cell(deps: Iterable[Path], root: Path):
+    """The hidden code cell that carries the digest of ``deps``, as MyST-NB reads it."""
+    from nbformat.v4 import new_code_cell
+
+    return new_code_cell(
+        f"{MARKER} {fingerprint(deps, root)}", metadata={"tags": ["remove-cell"]}, id=CELL_ID
+    )
+
+
+def read_page(path: str | Path, source: str, root: str | Path, md_config=None, nb_config=None):
+    """Read the page at ``path`` (its text: ``source``) once, and add its fingerprint cell.
+
+    The cell goes into both the text (for MyST-NB) and the notebook read from the original text
+    (for ``linreg_parallel``), so the page is not read a second time: ``tests/test_linreg_deps.py``
+    checks that jupyter-cache sees the two as the same notebook. Only ``.md`` and ``.ipynb`` pages
+    can carry the cell; any other page keeps its text (and its dependencies).
+    """
+    path, root = Path(path), Path(root)
+    notebook, read_fmt = _read(path, source, md_config, nb_config)
+    deps = tuple(dependency_files(code_cells(notebook), root))
+    text = source
+    if deps and path.suffix in {".md", ".ipynb"}:
+        cell = fingerprint_cell(deps, root)
+        if path.suffix == ".md":
+            text = f"{source.rstrip()}\n\n```{{code-cell}} ipython3\n:tags: [remove-cell]\n\n"
+            text += f"{cell.source}\n```\n"
+        else:  # add the cell to the JSON, keeping it a valid notebook
+            data = json.loads(source)
+            data["cells"].append({**cell, "metadata": {"tags": ["remove-cell"]}})
+            text = json.dumps(data, ensure_ascii=False, indent=1)
+        notebook.cells.append(cell)
+        source_map = notebook.metadata.get("source_map")  # MyST's reader: each cell's line
+        if source_map is not None and path.suffix == ".md":
+            source_map.append(source.rstrip().count("\n") + 3)  # the fence, after a blank line
+    return Page(path, source, text, notebook, read_fmt, deps)
+
+
+#: This build's readings, by page path (``page``); emptied once Sphinx has read the pages.
+_PAGES: dict[str, Page] = {}
+
+
+def page(env: BuildEnvironment, docname: str, source: str | None = None) -> Page:
+    """``docname`` as this build parses it, read once per build (see the module docstring).
+
+    ``source`` is the page's text as Sphinx read it (``source-read``); a reading of other text
+    (the file changed since) is not used.
+    """
+    path = Path(env.doc2path(docname))
+    found = _PAGES.get(str(path))
+    if source is None:
+        if found is not None:
+            return found
+        source = path.read_text(env.config.source_encoding)
+    if found is None or found.source != source:
+        root = package_root(env.config)
+        found = read_page(path, source, root, env.myst_config, env.mystnb_config)
+        _PAGES[str(path)] = found
+    return found
+
+
+def _on_env_before_read_docs(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
+    _PAGES.clear()
+    for docname in docnames:
+        try:
+            page(env, docname)
+        except (OSError, UnicodeDecodeError):  # Sphinx reports an unreadable page itself
+            continue
 
 
 def _on_source_read(app: Sphinx, docname: str, source: list[str]) -> None:
     env = app.env
-    root = _root(app.config)
-    page = Path(env.doc2path(docname))
-    text, deps = fingerprinted_source(page, source[0], root, env.myst_config, env.mystnb_config)
-    if not deps:
+    found = page(env, docname, source[0])
+    if not found.deps:
         return
-    for dep in deps:
+    root = package_root(app.config)
+    for dep in found.deps:
         env.note_dependency(dep)
     logger.debug(
         "[linreg_deps] %s depends on %s",
         docname,
-        ", ".join(p.relative_to(root).as_posix() for p in deps),
+        ", ".join(p.relative_to(root).as_posix() for p in found.deps),
     )
-    if page.suffix not in {".md", ".ipynb"}:
+    if found.path.suffix not in {".md", ".ipynb"}:
         logger.warning(
             "[linreg_deps] cannot add the linreg_src fingerprint to a %s notebook; "
             "edits to linreg_src would not re-execute it",
-            page.suffix,
+            found.path.suffix,
             location=docname,
         )
-    source[0] = text
+    source[0] = found.text
+
+
+def _on_env_updated(app: Sphinx, env: BuildEnvironment) -> None:
+    _PAGES.clear()
 
 
 def glue_sources(text: str) -> set[str]:
@@ -368,28 +429,71 @@ def _on_env_get_outdated(
     return extra
 
 
+# -- where the kernels import linreg_src from ------------------------------------------------------
+
+_WHERE = (
+    "import importlib.util as u; s = u.find_spec({name!r}); "
+    "print(next(iter(s.submodule_search_locations), '') if s and s.submodule_search_locations "
+    "else '')"
+)
+
+
+def kernel_package_dir(cwd: str | Path, name: str = PACKAGE) -> Path | None:
+    """The folder a kernel started in ``cwd`` imports package ``name`` from (``None``: nowhere).
+
+    A kernel is this interpreter run with this environment, so a child started the same way
+    finds exactly what the kernels will (``PYTHONPATH``, the editable install, the working
+    folder), without importing the package.
+    """
+    result = subprocess.run(
+        [sys.executable, "-c", _WHERE.format(name=name)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    found = result.stdout.strip()
+    return Path(found).resolve() if result.returncode == 0 and found else None
+
+
+def package_root(config: Config) -> Path:
+    """The folder holding the ``linreg_src`` the build fingerprints and the kernels import."""
+    return Path(config.linreg_package_root)
+
+
 def _on_config_inited(app: Sphinx, config: Config) -> None:
-    if not config.linreg_src_root:
-        spec = importlib.util.find_spec(PACKAGE)
-        if spec is None or not spec.submodule_search_locations:
-            raise ExtensionError(f"linreg_deps: set linreg_src_root; {PACKAGE} is not importable")
-        config.linreg_src_root = str(Path(next(iter(spec.submodule_search_locations))).parent)
-    root = Path(config.linreg_src_root).resolve()
-    if not (root / PACKAGE / "__init__.py").is_file():
-        raise ExtensionError(f"linreg_deps: no {PACKAGE}/__init__.py under {root}")
-    paths = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
-    if paths[:1] != [str(root)]:
-        os.environ["PYTHONPATH"] = os.pathsep.join([str(root), *paths])
+    expected = (Path(app.confdir).parent / PACKAGE).resolve()
+    spec = importlib.util.find_spec(PACKAGE)
+    here = spec.submodule_search_locations if spec is not None else None
+    places = {
+        "the kernels": kernel_package_dir(app.srcdir),
+        "Sphinx": Path(next(iter(here))).resolve() if here else None,
+    }
+    for who, found in places.items():
+        if found != expected:
+            raise SystemExit(
+                f"linreg_deps: {who} would import {PACKAGE} from {found or 'nowhere'}, not from "
+                f"this project ({expected}). Install the project editable "
+                f"(python3 -m pip install -e {expected.parent}; every nox session does), or, for "
+                "a copy of the project, put the copy first on PYTHONPATH."
+            )
+    config.linreg_package_root = str(expected.parent)
 
 
 def setup(app: Sphinx) -> dict[str, object]:
-    app.add_config_value("linreg_src_root", "", "env", types=frozenset({str}))
+    from linreg_versions import require
+
+    require("linreg_deps")
+    # Set by config-inited from where linreg_src is imported; not a setting.
+    app.add_config_value("linreg_package_root", "", "", types=frozenset({str}))
     app.connect("config-inited", _on_config_inited)
+    app.connect("env-before-read-docs", _on_env_before_read_docs, priority=100)
     app.connect("source-read", _on_source_read)
     app.connect("env-get-outdated", _on_env_get_outdated)
+    app.connect("env-updated", _on_env_updated)
     return {
         "parallel_read_safe": True,
         "parallel_write_safe": True,
-        "version": "2",
-        "env_version": 2,
+        "version": "3",
+        "env_version": 2,  # what it keeps in the environment has not changed
     }

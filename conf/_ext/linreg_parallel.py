@@ -6,51 +6,64 @@ reads (``-j``) help, but then several processes write MyST-NB's execution cache 
 jupyter-cache 1.0 does not survive that (``table settings already exists``; ``KeyError: Notebook
 file does not exist for cache record``).
 
-This extension keeps the cache writes in the main process and moves only the kernels out:
+This extension moves only the kernels out; everything else stays MyST-NB's own code:
 
-1. On ``env-before-read-docs`` it builds each page's notebook exactly as MyST-NB will (the same
-   reader, the same page-level configuration, the fingerprint cell of ``linreg_deps``), asks the
-   cache whether it holds an execution of it, and hands the pages it does not to a pool of
-   worker threads. Each worker runs one page in a kernel of its own, as MyST-NB would
-   (``jupyter_cache``'s ``single_nb_execution`` with the page's timeout, working directory and
-   ``allow_errors``), and shuts the kernel down at once when the page is done instead of waiting
-   for it to exit. Longest pages start first, as timed the last time they executed; a page never
-   timed yet (a cold build) starts first if ``linreg_execute_first`` names it, else last.
+1. On ``env-before-read-docs`` it takes each page about to be read as ``linreg_deps`` read it
+   (the notebook MyST-NB will parse, fingerprint cell included), asks the cache whether it holds
+   an execution of it, and hands the pages it does not to a pool of worker threads. A worker
+   runs the page with jupyter-cache's ``single_nb_execution`` -- the function MyST-NB calls --
+   with the page's timeout, working directory and ``allow_errors``, in a kernel of its own that
+   is shut down as soon as the page is done. Longest pages start first, as timed the last time
+   they executed; a page never timed yet (a cold build) starts first if ``linreg_execute_first``
+   names it, else last.
 2. With serial reads it moves the executing pages to the end of the reading order, so Sphinx
-   parses the other pages while the kernels run; on ``source-read`` of an executing page it
-   waits for that page's kernel and stores the result in the cache. With parallel reads it
-   waits for all of them before Sphinx forks its readers.
-3. MyST-NB then finds every page in the cache. A page whose execution failed is not stored:
-   MyST-NB runs it again itself and fails the build with its usual message naming the page and
-   the cell -- the error path is exactly MyST-NB's.
+   parses the other pages while the kernels run.
+3. When MyST-NB reads a page that is not in the cache, it calls ``single_nb_execution`` itself;
+   this extension answers that call (:func:`single_nb_execution`) with the page's execution
+   ahead -- the same notebook, by jupyter-cache's own hash, and the same arguments -- waiting for
+   it if needed. MyST-NB then caches, renders and reports exactly as if it had run the kernel:
+   a failing cell takes MyST-NB's own error path, and the page is executed once. Any other call
+   goes to jupyter-cache unchanged. With parallel reads (``-j``) MyST-NB's cache client stores
+   each finished page in the main process before Sphinx forks its readers (which then only read
+   the cache).
 
 The kernels are forked from one process that has imported torch already (``linreg_forkserver``),
-so each page skips the import that dominates a small page's start-up.
+so each page skips the import that dominates a small page's start-up; their stderr passes through
+a filter that drops ipykernel's start-up warning (``linreg_forkserver.NOISE``).
+
+A page whose cell raises does not end the build with Sphinx's "please report this bug" text:
+MyST-NB's ``ExecutionError`` is caught where MyST-NB raises it (:class:`Parser`), the other pages
+are still built (``--keep-going``), and the log ends with one line per failed page -- the file and
+line of the cell, its number and the error -- and a failed build.
 
 Nothing here changes what a page computes or shows; a page it could not execute ahead is
-executed by MyST-NB as before. Settings (``conf.py`` or ``-D``): ``linreg_execution_workers``,
-kernels at a time (default ``"auto"``: one more than the usable CPUs; ``0`` turns the extension
-off); ``linreg_fork_kernels`` (default ``True``; false starts each kernel from scratch);
-``linreg_execute_first``, pages to start first when no earlier timing is known.
+executed by MyST-NB as before. Settings (``conf.py`` or ``-D``; ``conf/build_env.py`` defines the
+accepted values): ``linreg_execution_workers``, kernels at a time (default ``"auto"``: one more
+than the usable CPUs; ``0`` turns the extension off); ``linreg_fork_kernels`` (default ``True``;
+false starts each kernel from scratch); ``linreg_execute_first``, pages to start first when no
+earlier timing is known.
 """
 
 from __future__ import annotations
 
+import copy
 import os
-import re
+import signal
 import tempfile
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from types import SimpleNamespace
 from typing import Any
 
+import build_env
 import linreg_deps
 import linreg_forkserver
+from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.environment import BuildEnvironment
-from sphinx.errors import ConfigError
 from sphinx.util import logging
 from sphinx.util.parallel import parallel_available
 
@@ -65,8 +78,21 @@ class Job:
     path: Path
     notebook: Any  # nbformat.NotebookNode, executed in place by the worker
     nb_config: Any  # myst_nb.core.config.NbParserConfig, with the page's own overrides
-    read_fmt: dict | None
+    read_fmt: dict | None = None
+    key: str = ""  # jupyter-cache's hash of the notebook
+    metadata: dict = field(default_factory=dict)  # the notebook's metadata before execution
+    exit_codes: list[int | None] = field(default_factory=list)  # of the page's kernel(s)
     future: Future | None = field(default=None, repr=False)
+
+    @property
+    def cwd(self) -> str | None:
+        """The kernel's working folder, as MyST-NB picks it (``None``: a temporary one)."""
+        return None if self.nb_config.execution_in_temp else os.path.abspath(self.path.parent)
+
+    def arguments(self) -> tuple:
+        """The arguments besides the notebook and cwd that MyST-NB passes for this page."""
+        config = self.nb_config
+        return (config.execution_timeout, config.execution_allow_errors, True, False)
 
 
 def workers(value: object, cpus: int | None = None) -> int:
@@ -80,61 +106,13 @@ def workers(value: object, cpus: int | None = None) -> int:
     >>> workers("auto", cpus=2), workers(3), workers("0")
     (3, 3, 0)
     """
-    if value == "auto":
-        if cpus is None:
-            cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
-            cpus = cpus or os.cpu_count() or 1
-        return cpus + 1
-    try:
-        count = int(str(value))
-    except ValueError:
-        count = -1
-    if count < 0:
-        raise ConfigError(
-            f"linreg_execution_workers must be 'auto' or a whole number >= 0, got {value!r}"
-        )
-    return count
-
-
-def page_job(env: BuildEnvironment, docname: str, text: str, root: Path) -> Job | None:
-    """The job of executing ``docname`` as MyST-NB's cache mode would, or ``None`` if it would not.
-
-    Mirrors ``myst_nb.sphinx_.Parser.parse`` and ``myst_nb.core.execute.create_client``: the
-    same reader, the page's ``mystnb`` metadata merged into the configuration, kernel aliases,
-    the execution mode and exclude patterns.
-    """
-    from myst_nb.core.nb_to_tokens import nb_node_to_dict
-    from myst_nb.core.read import create_nb_reader
-
-    path = Path(env.doc2path(docname))
-    text, _ = linreg_deps.fingerprinted_source(path, text, root, env.myst_config, env.mystnb_config)
-    reader = create_nb_reader(str(path), env.myst_config, env.mystnb_config, text)
-    if reader is None:
-        return None
-    try:
-        notebook = reader.read(text)
-    except Exception:  # a malformed page: MyST-NB reports it when it parses the page
-        return None
-    nb_config = env.mystnb_config
-    kernel = notebook.metadata.get("kernelspec", {}).get("name")
-    if kernel is not None:
-        for pattern, alias in nb_config.kernel_rgx_aliases.items():
-            if re.fullmatch(pattern, kernel):
-                notebook.metadata["kernelspec"]["name"] = alias
-                break
-    if nb_config.metadata_key in notebook.metadata:
-        overrides = nb_node_to_dict(notebook.metadata[nb_config.metadata_key])
-        overrides.pop("output_folder", None)
-        try:
-            nb_config = nb_config.copy(**overrides)
-        except Exception:  # MyST-NB warns about it when it parses the page
-            return None
-    if nb_config.execution_mode != "cache" or not path.is_file():
-        return None
-    posix = PurePosixPath(path.as_posix())
-    if any(posix.match(p) for p in nb_config.execution_excludepatterns):
-        return None
-    return Job(docname, path, notebook, nb_config, reader.read_fmt)
+    count = build_env.workers(value, "linreg_execution_workers")
+    if count != "auto":
+        return int(count)
+    if cpus is None:
+        cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
+        cpus = cpus or os.cpu_count() or 1
+    return cpus + 1
 
 
 def fork_kernels(value: object) -> bool:
@@ -145,23 +123,44 @@ def fork_kernels(value: object) -> bool:
     >>> fork_kernels(True), fork_kernels("0"), fork_kernels("false"), fork_kernels("1")
     (True, False, False, True)
     """
-    if isinstance(value, str):
-        return value.strip().lower() not in {"0", "false", "no", "off", ""}
-    return bool(value)
+    return build_env.switch(value, "linreg_fork_kernels")
 
 
-def _cache(job: Job):
+def page_job(env: BuildEnvironment, docname: str) -> Job | None:
+    """The job of executing ``docname`` as MyST-NB's cache mode would, or ``None`` if it would not.
+
+    The page as ``linreg_deps`` read it, and MyST-NB's configuration with the page's own
+    ``mystnb`` metadata merged in (MyST-NB's parser does that too). A job built on a guess that
+    turns out wrong costs only time: MyST-NB's call is answered with it only if the notebook and
+    the arguments are exactly MyST-NB's.
+    """
+    from myst_nb.core.nb_to_tokens import nb_node_to_dict
+
+    page = linreg_deps.page(env, docname)
+    if page.notebook is None or not page.path.is_file():
+        return None
+    nb_config = env.mystnb_config
+    if nb_config.metadata_key in page.notebook.metadata:
+        overrides = nb_node_to_dict(page.notebook.metadata[nb_config.metadata_key])
+        overrides.pop("output_folder", None)
+        try:
+            nb_config = nb_config.copy(**overrides)
+        except Exception:  # MyST-NB warns about it when it parses the page
+            return None
+    if nb_config.execution_mode != "cache":
+        return None
+    posix = PurePosixPath(page.path.as_posix())
+    if any(posix.match(p) for p in nb_config.execution_excludepatterns):
+        return None
+    notebook = copy.deepcopy(page.notebook)
+    before = copy.deepcopy(dict(notebook.metadata))
+    return Job(docname, page.path, notebook, nb_config, page.read_fmt, metadata=before)
+
+
+def _cache(nb_config):
     from jupyter_cache import get_cache
 
-    return get_cache(job.nb_config.execution_cache_path or ".jupyter_cache")
-
-
-def _is_cached(job: Job) -> bool:
-    try:
-        _cache(job).match_cache_notebook(job.notebook)
-    except KeyError:
-        return False
-    return True
+    return get_cache(nb_config.execution_cache_path or ".jupyter_cache")
 
 
 def _last_seconds(jobs: list[Job]) -> dict[str, float]:
@@ -171,7 +170,7 @@ def _last_seconds(jobs: list[Job]) -> dict[str, float]:
         return seconds
     by_path = {str(job.path): job.docname for job in jobs}
     try:
-        records = _cache(jobs[0]).list_cache_records()
+        records = _cache(jobs[0].nb_config).list_cache_records()
     except Exception:  # an unreadable cache only costs the ordering
         return seconds
     for record in sorted(records, key=lambda r: r.created):
@@ -197,169 +196,266 @@ def start_order(jobs: list[Job], seconds: dict[str, float], first: list[str]) ->
     return sorted(jobs, key=lambda job: (-expected(job), job.docname))
 
 
-def _kernel_manager(job: Job, server: linreg_forkserver.ForkServer):
-    """A kernel manager for the job's kernel that launches it through the fork ``server``.
+class Kernels:
+    """Where this build's kernels come from: the fork server, if any, and the stderr filter."""
 
-    Named as nbclient names the kernel it would start itself (the notebook's kernelspec).
-    """
-    import uuid
+    def __init__(self, fork: bool) -> None:
+        self.log = linreg_forkserver.KernelLog()
+        can = fork and linreg_forkserver.can_fork()
+        self.server = linreg_forkserver.ForkServer(stderr=self.log.fd) if can else None
 
-    from jupyter_client.manager import AsyncKernelManager
+    def manager_class(self, job: Job) -> type:
+        """nbclient's kernel manager class for ``job``: its kernel's exit status goes to the job."""
+        return linreg_forkserver.kernel_manager_class(self.server, self.log, job.exit_codes.append)
 
-    name = job.notebook.metadata.get("kernelspec", {}).get("name")
-    km = AsyncKernelManager(kernel_name=name) if name else AsyncKernelManager()
-    km.kernel_id = str(uuid.uuid4())
-    provisioner = linreg_forkserver.ForkedKernelProvisioner(
-        kernel_id=km.kernel_id, kernel_spec=km.kernel_spec, parent=km
-    )
-    provisioner.server = server
-    km.provisioner = provisioner
-    return km
+    def close(self) -> None:
+        if self.server is not None:
+            self.server.close()
+            self.server = None
+        self.log.close()
 
 
-def execute(job: Job, server: linreg_forkserver.ForkServer | None = None):
-    """Run the job's notebook in a kernel of its own, in place, as MyST-NB would.
+def execute(job: Job, kernels: Kernels | None = None):
+    """Run the job's notebook in place with jupyter-cache's ``single_nb_execution``, as MyST-NB
+    would, in a kernel from ``kernels`` (by default one jupyter_client starts from scratch).
 
-    MyST-NB calls jupyter_cache's ``single_nb_execution``; this is the same run (its
-    ``meta_override`` included), except that the kernel may come from a fork ``server`` (see
-    ``linreg_forkserver``) and is killed once the last cell is done instead of being asked to
-    exit. The client shuts down and disconnects a kernel it did not start only when told to
-    (``cleanup_kc``), hence the client built here rather than that function.
+    The kernel is killed once the last cell is done instead of being asked to exit: the outputs
+    are complete by then.
 
     Returns
     -------
     jupyter_cache.executors.utils.ExecutionResult
         The notebook, the seconds it took, and the cell error if one failed.
     """
-    import asyncio
-    import traceback
+    from jupyter_cache.executors.utils import single_nb_execution as run
+    from jupyter_core.utils import ensure_event_loop
 
-    from jupyter_cache.executors.utils import ExecutionResult
-    from jupyter_cache.utils import Timer
-    from nbclient import NotebookClient
-    from nbclient.exceptions import CellExecutionError, CellTimeoutError
-
-    config = job.nb_config
-    timeout, allow_errors = config.execution_timeout, config.execution_allow_errors
-    overrides = job.notebook.metadata.get("execution", {})
-    timeout = overrides.get("timeout", timeout)
-    allow_errors = overrides.get("allow_errors", allow_errors)
-    cwd = (
-        tempfile.TemporaryDirectory() if config.execution_in_temp else nullcontext(job.path.parent)
-    )
-
-    async def run(folder: str) -> None:
-        km = _kernel_manager(job, server) if server is not None else None
-        client = NotebookClient(
-            job.notebook,
-            km=km,
-            timeout=timeout,
-            allow_errors=allow_errors,
-            record_timing=False,
-            shutdown_kernel="immediate",  # the output is complete; do not wait for the exit
-            resources={"metadata": {"path": folder}},
-        )
-        try:
-            await client.async_execute(cleanup_kc=True)
-        finally:
-            if km is not None and km.has_kernel:  # the client failed before it cleaned up
-                await km.shutdown_kernel(now=True)
-
-    error = message = None
-    timer = Timer()
-    with cwd as folder, timer:
-        try:
-            asyncio.run(run(os.path.abspath(folder)))  # a loop of this thread's own, closed after
-        except (CellExecutionError, CellTimeoutError) as err:
-            error, message = err, traceback.format_exc()
-    return ExecutionResult(job.notebook, str(job.path.parent), timer.last_split, error, message)
-
-
-def store(job: Job) -> None:
-    """Put the finished job's notebook in the cache, as MyST-NB would; log how it went."""
-    from jupyter_cache.base import CacheBundleIn
-    from jupyter_cache.cache.db import NbProjectRecord
-
-    assert job.future is not None
+    options: dict[str, Any] = {"shutdown_kernel": "immediate"}
+    if kernels is not None:
+        options["kernel_manager_class"] = kernels.manager_class(job)
+    timeout, allow_errors, meta_override, record_timing = job.arguments()
+    folder = tempfile.TemporaryDirectory() if job.cwd is None else nullcontext(job.cwd)
     try:
-        result = job.future.result()
-    except Exception as err:  # the kernel died, could not start ...: MyST-NB will try itself
-        logger.info(
-            "Executing ahead failed (%s: %s); MyST-NB runs the page itself",
-            type(err).__name__,
-            err,
-            location=job.docname,
-        )
-        return
-    if result.err is not None:
-        logger.info(
-            "Executing ahead failed in a cell; MyST-NB runs the page again to report it",
-            location=job.docname,
-        )
-        return
-    cache = _cache(job)
-    if job.read_fmt is not None:
-        stage = cache.add_nb_to_project(str(job.path), read_data=job.read_fmt)
-    else:
-        stage = cache.add_nb_to_project(str(job.path))
-    NbProjectRecord.remove_tracebacks([stage.pk], cache.db)
-    cache.cache_notebook_bundle(
-        CacheBundleIn(result.nb, stage.uri, data={"execution_seconds": result.time}),
-        check_validity=False,
-        overwrite=True,
-    )
-    logger.info(
-        "Executed notebook in %.2f seconds, ahead of reading", result.time, location=job.docname
-    )
+        with folder as cwd:
+            return run(
+                job.notebook,
+                cwd=os.path.abspath(cwd),
+                timeout=timeout,
+                allow_errors=allow_errors,
+                meta_override=meta_override,
+                record_timing=record_timing,
+                **options,
+            )
+    finally:
+        ensure_event_loop().close()  # nbclient ran this thread's loop; no loop outlives its job
+
+
+def describe_exit(codes: list[int | None]) -> str:
+    """The exit status of a page's kernel, in words.
+
+    Examples
+    --------
+    >>> describe_exit([-9]), describe_exit([3]), describe_exit([])
+    ('its kernel exited with -9 (SIGKILL)', 'its kernel exited with 3', 'its kernel did not exit')
+    """
+    if not codes or codes[-1] is None:
+        return "its kernel did not exit"
+    code = codes[-1]
+    if code < 0:
+        try:
+            return f"its kernel exited with {code} ({signal.Signals(-code).name})"
+        except ValueError:
+            pass
+    return f"its kernel exited with {code}"
 
 
 class Ahead:
-    """The pages being executed ahead, and the pool executing them."""
+    """The pages executed ahead, the pool executing them, and where their kernels come from."""
 
     def __init__(self, jobs: list[Job], count: int, fork: bool) -> None:
-        self.pending = {job.docname: job for job in jobs}
-        self.server = (
-            linreg_forkserver.ForkServer() if fork and linreg_forkserver.can_fork() else None
-        )
+        self.jobs: dict[str, list[Job]] = {}
+        for job in jobs:
+            self.jobs.setdefault(job.key, []).append(job)
+        self.kernels: Kernels | None = Kernels(fork)
         self.pool = ThreadPoolExecutor(max_workers=count, thread_name_prefix="linreg-kernel")
         for job in jobs:
-            job.future = self.pool.submit(execute, job, self.server)
+            job.future = self.pool.submit(execute, job, self.kernels)
 
-    def finish(self, docname: str) -> None:
-        """Wait for ``docname``'s kernel and store its result, if it is being executed ahead."""
-        job = self.pending.pop(docname, None)
-        if job is not None:
-            store(job)
-
-    def finish_all(self) -> None:
-        for docname in list(self.pending):
-            self.finish(docname)
-        self.close()
+    def take(self, notebook, cwd: str | None, arguments: tuple) -> Job | None:
+        """The job that executed (or is executing) ``notebook`` with ``cwd`` and ``arguments``."""
+        candidates = self.jobs.get(_notebook_key(notebook), [])
+        for job in candidates:
+            same_cwd = job.cwd is None or cwd == job.cwd
+            if same_cwd and job.arguments() == arguments:
+                candidates.remove(job)
+                return job
+        return None
 
     def close(self) -> None:
+        """Wait for the pages still running (an aborted build cancels those not started)."""
         self.pool.shutdown(wait=True, cancel_futures=True)
-        if self.server is not None:
-            self.server.close()
-            self.server = None
+        if self.kernels is not None:
+            self.kernels.close()
+            self.kernels = None
 
 
-_AHEAD: dict[int, Ahead] = {}  # by id(app); only ever in the main process
+def _notebook_key(notebook) -> str:
+    """jupyter-cache's hash of ``notebook``: what its cache matches executions by."""
+    from jupyter_cache import get_cache
+
+    # A method of the cache that reads no file: any folder will do, none is created.
+    return get_cache(os.devnull).create_hashed_notebook(notebook)[1]
+
+
+#: The pages this build executes ahead (one build at a time per process).
+_AHEAD: Ahead | None = None
+
+
+def single_nb_execution(
+    nb,
+    cwd: str | None,
+    timeout: int | None,
+    allow_errors: bool,
+    meta_override: bool = True,
+    record_timing: bool = False,
+    **kwargs: Any,
+):
+    """jupyter-cache's ``single_nb_execution`` as MyST-NB's cache client sees it.
+
+    A call for a notebook executed ahead, with the arguments it was executed with, gets that
+    execution: its outputs are copied into ``nb`` (executed in place, as the function promises).
+    Any other call runs jupyter-cache's function. A failing cell's error is annotated with the
+    cell (:func:`failing_cell`) for the end-of-build report.
+    """
+    from jupyter_cache.executors.utils import ExecutionResult
+    from jupyter_cache.executors.utils import single_nb_execution as run
+
+    args = (timeout, allow_errors, meta_override, record_timing)
+    job = _AHEAD.take(nb, cwd, args) if (_AHEAD is not None and not kwargs) else None
+    result = None
+    if job is not None:
+        assert job.future is not None
+        try:
+            done = job.future.result()
+        except Exception as err:  # the kernel died or could not start: MyST-NB runs the page
+            logger.info(
+                "Executing ahead failed (%s: %s; %s); MyST-NB runs the page itself",
+                type(err).__name__,
+                str(err).strip().splitlines()[0] if str(err).strip() else "",
+                describe_exit(job.exit_codes),
+                location=job.docname,
+            )
+        else:
+            _copy_outputs(done.nb, nb, job.metadata)
+            result = ExecutionResult(nb, cwd, done.time, done.err, done.exc_string)
+    if result is None:
+        result = run(nb, cwd, timeout, allow_errors, meta_override, record_timing, **kwargs)
+    if result.err is not None:
+        result.err.linreg_cell = failing_cell(nb)
+    return result
+
+
+def _copy_outputs(executed, nb, metadata_before: dict) -> None:
+    """Give ``nb`` what executing ``executed`` (the same code cells) added to it."""
+    ran = [cell for cell in executed.cells if cell.cell_type == "code"]
+    cells = [cell for cell in nb.cells if cell.cell_type == "code"]
+    assert len(ran) == len(cells), "jupyter-cache's hash matched notebooks of different cells"
+    for cell, done in zip(cells, ran, strict=True):
+        cell.outputs = done.outputs
+        cell.execution_count = done.execution_count
+        cell.metadata = done.metadata
+    for key, value in executed.metadata.items():
+        if key not in metadata_before or metadata_before[key] != value:
+            nb.metadata[key] = value
+
+
+def failing_cell(nb) -> tuple[int, int | None] | None:
+    """``(number, line)`` of the code cell whose error stopped ``nb``: its number among the code
+    cells (from 1) and, for a text notebook, the line of the page it starts on."""
+    number = 0
+    source_map = nb.metadata.get("source_map")
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        number += 1
+        if any(output.get("output_type") == "error" for output in cell.get("outputs", [])):
+            line = source_map[index] + 1 if source_map and index < len(source_map) else None
+            return number, line
+    return None
+
+
+def failure_report(err: BaseException) -> tuple[int | None, str]:
+    """``(line, what)`` for MyST-NB's ``ExecutionError`` ``err``: the failing cell and error."""
+    cause = err.__cause__
+    where = getattr(cause, "linreg_cell", None)
+    number, line = where if where is not None else (None, None)
+    error = (
+        f"{cause.ename}: {cause.evalue}"
+        if hasattr(cause, "ename")
+        else f"{type(cause or err).__name__}: {cause or err}"
+    )
+    cell = f"cell {number}" if number is not None else "a cell"
+    return line, f"{cell} raised {error}"
+
+
+def _parser_class() -> type:
+    from myst_nb.core.execute import ExecutionError
+    from myst_nb.sphinx_ import Parser as MystNbParser
+
+    class Parser(MystNbParser):
+        """MyST-NB's parser; a page whose execution fails is reported, not a crash of Sphinx."""
+
+        def parse(self, inputstring: str, document: nodes.document) -> None:
+            try:
+                super().parse(inputstring, document)
+            except ExecutionError as err:  # MyST-NB has logged the traceback already
+                document.attributes.pop("nb_renderer", None)
+                env = document.settings.env
+                line, what = failure_report(err)
+                env.linreg_failed[env.docname] = (line, what)
+                # In place of the page: a stub saying why, parsed as plain MyST Markdown.
+                document.children.clear()
+                stub = f"# {env.docname}\n\nExecuting this page failed: `{what}`\n"
+                super(MystNbParser, self).parse(stub, document)
+
+    return Parser
+
+
+def _on_builder_inited(app: Sphinx) -> None:
+    if not hasattr(app.env, "linreg_failed"):
+        app.env.linreg_failed = {}
+
+
+def _on_env_purge_doc(app: Sphinx, env: BuildEnvironment, docname: str) -> None:
+    getattr(env, "linreg_failed", {}).pop(docname, None)
+
+
+def _on_env_merge_info(app, env, docnames, other) -> None:
+    env.linreg_failed.update(
+        {d: v for d, v in getattr(other, "linreg_failed", {}).items() if d in docnames}
+    )
 
 
 def _on_env_before_read_docs(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
+    global _AHEAD
     count = workers(app.config.linreg_execution_workers)
     if count == 0 or env.mystnb_config.execution_mode != "cache":
         return
-    root = Path(app.config.linreg_src_root)
     jobs = []
     for docname in docnames:
         try:
-            text = Path(env.doc2path(docname)).read_text(app.config.source_encoding)
+            job = page_job(env, docname)
         except (OSError, UnicodeDecodeError):
             continue
-        job = page_job(env, docname, text, root)
-        if job is not None and not _is_cached(job):
-            jobs.append(job)
+        if job is None:
+            continue
+        try:
+            _cache(job.nb_config).match_cache_notebook(job.notebook)
+            continue  # cached
+        except KeyError:
+            pass
+        job.key = _notebook_key(job.notebook)
+        jobs.append(job)
     if not jobs:
         return
     jobs = start_order(jobs, _last_seconds(jobs), app.config.linreg_execute_first)
@@ -371,50 +467,90 @@ def _on_env_before_read_docs(app: Sphinx, env: BuildEnvironment, docnames: list[
         logger.info("Executing notebook ahead of reading", location=job.docname)
     # Forking pays for the server's imports only from the second kernel on.
     fork = fork_kernels(app.config.linreg_fork_kernels) and len(jobs) > 1
-    ahead = Ahead(jobs, count, fork=fork)
+    _AHEAD = Ahead(jobs, count, fork=fork)
     parallel_read = parallel_available and app.parallel > 1 and app.is_parallel_allowed("read")
     if parallel_read:
-        ahead.finish_all()  # Sphinx forks its readers next: no threads, no pending writes then
+        # Sphinx forks its readers next: store every page now, in this process, then no threads.
+        _store_all(env, jobs)
+        _AHEAD.close()
         return
-    _AHEAD[id(app)] = ahead
     # Read the other pages while the kernels run, then the executed ones in the order they started.
-    executing = [job.docname for job in jobs]
-    rest = [d for d in docnames if d not in ahead.pending]
-    docnames[:] = rest + executing
+    executing = {job.docname for job in jobs}
+    docnames[:] = [d for d in docnames if d not in executing] + [job.docname for job in jobs]
 
 
-def _on_source_read(app: Sphinx, docname: str, source: list[str]) -> None:
-    ahead = _AHEAD.get(id(app))
-    if ahead is not None:
-        ahead.finish(docname)
+def _store_all(env: BuildEnvironment, jobs: list[Job]) -> None:
+    """Let MyST-NB's cache client store each page executed ahead (its call is answered here)."""
+    from myst_nb.core.execute import create_client
+    from myst_nb.core.loggers import SphinxDocLogger
+
+    for job in jobs:
+        assert job.future is not None
+        try:
+            if job.future.result().err is not None:
+                continue  # a reader reports it, through MyST-NB's error path
+        except Exception:
+            continue  # ditto: MyST-NB runs the page itself
+        env_of = SimpleNamespace(docname=job.docname)  # what MyST-NB's logger reads of a document
+        document = SimpleNamespace(settings=SimpleNamespace(env=env_of))
+        notebook = copy.deepcopy(linreg_deps.page(env, job.docname).notebook)
+        client = create_client(
+            notebook, str(job.path), job.nb_config, SphinxDocLogger(document), job.read_fmt
+        )
+        with client:
+            pass
+
+
+def _close() -> None:
+    if _AHEAD is not None:
+        _AHEAD.close()
 
 
 def _on_env_updated(app: Sphinx, env: BuildEnvironment) -> None:
-    _close(app)
+    global _AHEAD
+    _close()
+    _AHEAD = None
 
 
 def _on_build_finished(app: Sphinx, exception: Exception | None) -> None:
-    _close(app)
-
-
-def _close(app: Sphinx) -> None:
-    ahead = _AHEAD.pop(id(app), None)
-    if ahead is not None:
-        ahead.close()
+    global _AHEAD
+    _close()
+    _AHEAD = None
+    failed = getattr(app.env, "linreg_failed", {})
+    if exception is not None or not failed:
+        return
+    for docname, (line, what) in sorted(failed.items()):
+        logger.error("executing the page failed: %s", what, location=(docname, line))
+    app.statuscode = 1
 
 
 def _on_config_inited(app: Sphinx, config: Config) -> None:
-    workers(config.linreg_execution_workers)  # fail early on a bad value
+    try:  # fail early, in one line, on a bad value
+        workers(config.linreg_execution_workers)
+        fork_kernels(config.linreg_fork_kernels)
+    except build_env.SettingError as err:
+        raise SystemExit(f"linreg_parallel: {err}") from None
 
 
 def setup(app: Sphinx) -> dict[str, object]:
+    import myst_nb.core.execute.cache
+    from linreg_versions import require
+
+    require("linreg_parallel")
+    app.setup_extension("myst_nb")
     app.setup_extension("linreg_deps")
     app.add_config_value("linreg_execution_workers", "auto", "", types=frozenset({str, int}))
     app.add_config_value("linreg_execute_first", [], "", types=frozenset({list, tuple}))
     app.add_config_value("linreg_fork_kernels", True, "", types=frozenset({bool, int, str}))
+    # MyST-NB's cache client looks the function up in its module (linreg_versions.INTERNALS).
+    myst_nb.core.execute.cache.single_nb_execution = single_nb_execution
+    app.add_source_parser(_parser_class(), override=True)
     app.connect("config-inited", _on_config_inited)
+    app.connect("builder-inited", _on_builder_inited)
+    app.connect("env-purge-doc", _on_env_purge_doc)
+    app.connect("env-merge-info", _on_env_merge_info)
     app.connect("env-before-read-docs", _on_env_before_read_docs)
-    app.connect("source-read", _on_source_read)
     app.connect("env-updated", _on_env_updated)
-    app.connect("build-finished", _on_build_finished)
-    return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "1"}
+    # Late, so the report of failed pages ends the log.
+    app.connect("build-finished", _on_build_finished, priority=900)
+    return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "2"}

@@ -53,7 +53,19 @@ def coalesce_streams(outputs: list[NotebookNode]) -> list[NotebookNode]:
     return _myst_nb_coalesce(merged)
 
 
-def setup(app: Sphinx) -> dict[str, object]:
-    # MyST-NB's renderer imported the function by name: replace it where it is looked up.
+def install() -> None:
+    """Put :func:`coalesce_streams` where MyST-NB's renderer looks it up.
+
+    The renderer imported MyST-NB's function by name into its module (``linreg_versions`` lists
+    this internal); ``tests/test_linreg_reproducible.py`` renders a notebook through MyST-NB to
+    check that the replacement is still the one used, and that it is still needed.
+    """
     myst_nb.core.render.coalesce_streams = coalesce_streams
+
+
+def setup(app: Sphinx) -> dict[str, object]:
+    from linreg_versions import require
+
+    require("linreg_reproducible")
+    install()
     return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "1"}

@@ -51,7 +51,7 @@ def plot_factory_graph(fwd: FactoryForward, grads: FactoryGradients) -> Figure:
         "x": (0.9, 0.9, f"$x = {_fmt(fwd.x)}$"),
         "u": (3.6, 2.6, f"$u = wx = {_fmt(fwd.u)}$"),
         "v": (3.6, 0.9, f"$v = {_fmt(fwd.v)}$"),
-        "y": (6.2, 2.6, f"$y = vu = {_fmt(fwd.y)}$"),
+        "h": (6.2, 2.6, f"$h = vu = {_fmt(fwd.h)}$"),
         "t": (6.2, 0.9, f"$t = {_fmt(fwd.target)}$"),
         "L": (8.9, 2.6, f"$\\mathrm{{Loss}} = {_fmt(fwd.loss)}$"),
     }
@@ -103,13 +103,13 @@ def plot_factory_graph(fwd: FactoryForward, grads: FactoryGradients) -> Figure:
     ax.text(
         7.55,
         3.62,
-        f"$\\partial L/\\partial y = 2(y-t) = {_fmt(grads.dloss_dy)}$",
+        f"$\\partial L/\\partial h = 2(h-t) = {_fmt(grads.dloss_dh)}$",
         **red,
     )
     ax.text(
         4.9,
         3.62,
-        f"$\\partial L/\\partial u = {_fmt(grads.dloss_dy)}\\cdot v = {_fmt(grads.dloss_du)}$",
+        f"$\\partial L/\\partial u = {_fmt(grads.dloss_dh)}\\cdot v = {_fmt(grads.dloss_du)}$",
         **red,
     )
     ax.text(
@@ -122,7 +122,7 @@ def plot_factory_graph(fwd: FactoryForward, grads: FactoryGradients) -> Figure:
     ax.text(
         4.55,
         0.2,
-        f"$\\partial L/\\partial v = {_fmt(grads.dloss_dy)}\\cdot u = {_fmt(grads.grad_v)}$",
+        f"$\\partial L/\\partial v = {_fmt(grads.dloss_dh)}\\cdot u = {_fmt(grads.grad_v)}$",
         **red,
     )
     return fig

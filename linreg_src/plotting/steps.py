@@ -57,8 +57,12 @@ def plot_step_losses(
     *,
     xlabel: str = "step",
     ylabel: str = "loss",
+    ncols: int | None = None,
 ) -> Figure:
     """Draw one log-scale panel per setting, title -> (label -> losses after 0, 1, 2 ... steps).
+
+    The panels fill rows of ``ncols`` (all in one row by default; ``ncols=1`` stacks them,
+    which a phone screen shows larger).
 
     >>> fig = plot_step_losses({"a": {"x": [3.0, 2.0]}})
     >>> fig.axes[0].get_lines()[0].get_xydata().tolist()
@@ -72,6 +76,12 @@ def plot_step_losses(
         raise ValueError("panels is empty; pass at least one panel")
     xlabel = check_figure_text("xlabel", xlabel)
     ylabel = check_figure_text("ylabel", ylabel)
+    if ncols is not None and (
+        isinstance(ncols, bool) or not isinstance(ncols, int) or ncols < 1
+    ):
+        raise ValueError(
+            f"ncols must be a whole number >= 1 or None (one row), got {describe(ncols)}"
+        )
     checked: dict[str, dict[str, list[float]]] = {}
     for title, curves in panels.items():
         check_figure_text("panel title", title)
@@ -94,10 +104,15 @@ def plot_step_losses(
     from matplotlib.ticker import MaxNLocator
 
     colors: dict[str, str] = {}
+    cols = min(ncols or len(checked), len(checked))
+    rows = -(-len(checked) // cols)
     fig = Figure(
-        figsize=(4.2 * len(checked), 3.6), facecolor="white", layout="constrained"
+        figsize=(4.2 * cols, 3.6 * rows), facecolor="white", layout="constrained"
     )
-    axes = fig.subplots(1, len(checked), squeeze=False)[0]
+    grid = fig.subplots(rows, cols, squeeze=False)
+    axes = grid.flatten()[: len(checked)]
+    for unused in grid.flatten()[len(checked) :]:
+        fig.delaxes(unused)
     for ax, (title, curves) in zip(axes, checked.items(), strict=True):
         ax.set_facecolor("white")
         for label, points in curves.items():
@@ -123,5 +138,6 @@ def plot_step_losses(
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.grid(True, which="major", alpha=0.3)
         ax.legend(fontsize=9)
-    axes[0].set_ylabel(ylabel)
+    for ax in grid[:, 0]:
+        ax.set_ylabel(ylabel)
     return fig

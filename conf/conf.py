@@ -140,7 +140,9 @@ BOOK_TERMS = tuple(
     line.split()[0] for line in BOOK_TERMS_FILE.read_text("utf-8").splitlines() if line.strip()
 )
 html_search_language = "zh"
-html_search_options = {"dict": str(BOOK_TERMS_FILE)}
+# The terms themselves, not only the file's path, are part of the configuration: adding a term
+# then rewrites (and so re-indexes) every page, even in an incremental build.
+html_search_options = {"dict": str(BOOK_TERMS_FILE), "book_terms": BOOK_TERMS}
 
 
 class BookSearchChinese(SearchChinese):

@@ -30,6 +30,7 @@ from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 import pytest
+from bs4 import BeautifulSoup
 from playwright.sync_api import Browser, Page, Request, Route, sync_playwright
 
 pytestmark = pytest.mark.site
@@ -101,6 +102,34 @@ def indexed_pages(site_dir: Path, term: str) -> set[str]:
     return found
 
 
+_TOCTREE = re.compile(
+    r"^(?P<fence>`{3,}|:{3,})\{toctree\}[^\n]*\n(?P<body>.*?)^(?P=fence)\s*$", re.M | re.S
+)
+
+
+def toctrees() -> list[tuple[list[str], list[str]]]:
+    """The toctrees of docs/index.md, in order: (option lines, documents listed)."""
+    found = []
+    for match in _TOCTREE.finditer((DOCS / "index.md").read_text("utf-8")):
+        lines = [line.strip() for line in match["body"].splitlines() if line.strip()]
+        entries = [re.sub(r"^.*<([^>]+)>$", r"\1", line) for line in lines if line[0] != ":"]
+        found.append(([line for line in lines if line[0] == ":"], entries))
+    return found
+
+
+def reading_order() -> list[str]:
+    """The order a reader pages through the book: index, then every toctree's documents."""
+    return ["index", *(doc for _, entries in toctrees() for doc in entries)]
+
+
+def chapter_number(page: str) -> int:
+    """The number of ``page`` in the numbered toctree (the main path), as the site shows it."""
+    numbered = [entries for options, entries in toctrees() if ":numbered:" in options]
+    assert len(numbered) == 1, "docs/index.md should have one :numbered: toctree"
+    assert page in numbered[0], f"{page} is not on the main path"
+    return numbered[0].index(page) + 1
+
+
 def is_notebook_page(page: str) -> bool:
     """Whether the page is a MyST notebook (a jupytext header with a kernelspec)."""
     head = (DOCS / f"{page}.md").read_text("utf-8").split("\n---", 1)[0]
@@ -150,6 +179,22 @@ def test_every_figure_shows_an_image(site_dir, page):
         if not re.search(r"<(img|svg)\b", figure.group(2))
     ]
     assert not empty, f"{page}: figures without an image (is the figure displayed?) {empty}"
+
+
+@pytest.mark.parametrize("page", reading_order())
+def test_previous_and_next_links_follow_the_toctree(site_dir, page):
+    """Each page links to its neighbours in docs/index.md's toctrees, not to where they were."""
+    order = reading_order()
+    k = order.index(page)
+    expected = [order[k - 1] if k else None, order[k + 1] if k + 1 < len(order) else None]
+    soup = BeautifulSoup((site_dir / f"{page}.html").read_text("utf-8"), "html.parser")
+    links = [soup.select_one(f"a.{side}[href]") for side in ("left-prev", "right-next")]
+    actual = [link["href"].split("#")[0].removesuffix(".html") if link else None for link in links]
+    assert actual == expected, (
+        f"{page}: previous/next page is {actual}, docs/index.md's toctrees say {expected}; "
+        "an incremental build does not rewrite a page whose neighbours changed: touch the "
+        "page (`nox -s new` does) or rebuild with `nox -s docs -- -E`"
+    )
 
 
 # -- The browser --------------------------------------------------------------------------------
@@ -529,8 +574,10 @@ def test_chapter_reads_like_a_book(visit, site_dir):
     assert logo.evaluate("img => img.complete && img.naturalWidth > 0")
     assert any(url.endswith("/_static/logo.svg") for url in record.requests)
     assert page.locator('link[rel="icon"]').get_attribute("href") == "_static/logo.svg"
-    assert page.locator("a.left-prev").get_attribute("href") == "notation.html"
-    assert page.locator("a.right-next").get_attribute("href") == "error_term.html"
+    order = reading_order()  # the neighbours as the toctree has them, not as they once were
+    before, after = order[order.index(CHAPTER) - 1], order[order.index(CHAPTER) + 1]
+    assert page.locator("a.left-prev").get_attribute("href") == f"{before}.html"
+    assert page.locator("a.right-next").get_attribute("href") == f"{after}.html"
     footer = page.locator(".bd-footer-content, footer").all_inner_texts()
     assert re.search(r"最后更新于 \d{4}-\d{2}-\d{2}", " ".join(footer)), footer
 
@@ -538,12 +585,13 @@ def test_chapter_reads_like_a_book(visit, site_dir):
     assert blocks > 0
     assert page.locator("article.bd-article button.copybtn").count() == blocks
 
-    # Figure and exercise numbering, Chinese style, per chapter.
+    # Figure and exercise numbering, Chinese style, per chapter (its number on the main path).
     # Text, not innerText: sections off screen are not laid out yet (content-visibility: auto).
+    n = chapter_number(CHAPTER)
     captions = page.locator("article.bd-article .caption-number").all_text_contents()
-    assert {"图 2.1", "图 2.2"} <= {c.strip() for c in captions}  # the factory, grad_fn
-    assert {"练习 2.1", "练习 2.2", "练习 2.3", "练习 2.4"} <= {c.strip() for c in captions}
-    assert (page.locator("article.bd-article").text_content() or "").count("式 (2.") >= 3
+    assert {f"图 {n}.1", f"图 {n}.2"} <= {c.strip() for c in captions}  # the factory, grad_fn
+    assert {f"练习 {n}.{k}" for k in range(1, 5)} <= {c.strip() for c in captions}
+    assert (page.locator("article.bd-article").text_content() or "").count(f"式 ({n}.") >= 3
 
     # A cell tagged hide-input is folded: its code stays hidden behind a Chinese prompt.
     folded = page.locator("article.bd-article details.hide.above-input")

@@ -198,4 +198,29 @@ def test_the_status_page_records_every_executed_page(site_dir):
     for label in ("Python", "torch", "NumPy", "SymPy", "Sphinx", "MyST-NB", "PYTHONHASHSEED"):
         assert label in text
     timings = soup.select(".book-measured")
-    assert len(timings) == len(rows) + 1 and all("no-search" in t["class"] for t in timings)
+    # each row's time and whether this build ran the page, and the total
+    assert len(timings) == 2 * len(rows) + 1 and all("no-search" in t["class"] for t in timings)
+
+
+def test_every_download_icon_is_drawn():
+    """The menu's take-home entries use icons that conf.py's ``linreg_icons`` draws, the PDF's
+    too (a build without ``nox -s pdf`` first never shows it, so the site test cannot see it)."""
+    import ast
+    from types import SimpleNamespace
+
+    tree = ast.parse((ROOT / "conf" / "conf.py").read_text("utf-8"))
+    (icons,) = (
+        ast.literal_eval(node.value)
+        for node in tree.body
+        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "linreg_icons"
+    )
+    config = SimpleNamespace(
+        html_context={"book_pdf": "linreg-book.pdf"},
+        book_archive_name="linreg-book-html",
+        linreg_package_root=str(ROOT),
+    )
+    entries = book_archive.downloads(SimpleNamespace(config=config))
+    assert any(name.endswith(".pdf") for name, *_ in entries)
+    for name, _, _, icon in entries:
+        style, glyph = icon.split()
+        assert glyph.removeprefix("fa-") in icons[style], f"{name}: {icon} is not drawn"

@@ -291,7 +291,19 @@ def visit(browser: Browser, base_url: str) -> Iterator:
 
 
 def wait_for_fonts(record: Visit) -> None:
-    """Wait until the page's web fonts (KaTeX's among them) have loaded."""
+    """Wait until the fonts of the whole page (KaTeX's among them) have loaded.
+
+    Sections far below the screen are laid out only as the reader nears them (book.css,
+    ``content-visibility: auto``), and a font loads when text that needs it is laid out: lay
+    every section out first, as a reader scrolling to the end would.
+    """
+    record.page.evaluate(
+        """() => {
+          document.querySelectorAll('article.bd-article section section')
+            .forEach((s) => { s.style.contentVisibility = 'visible'; });
+          return document.body.offsetHeight;
+        }"""
+    )
     record.page.evaluate("document.fonts.ready.then(() => 1)")
 
 

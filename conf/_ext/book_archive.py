@@ -71,7 +71,7 @@ def downloads(app: Sphinx) -> list[tuple[str, str, str, str]]:
     files = []
     pdf = app.config.html_context.get("book_pdf")
     if pdf:
-        files.append((pdf, "全书 PDF", "下载整本书的 PDF", "fas fa-book"))
+        files.append((pdf, "全书 PDF", "下载整本书的 PDF", "fas fa-file-pdf"))
     files.append(
         (
             f"{app.config.book_archive_name}.zip",
@@ -159,6 +159,14 @@ class DownloadsTransform(SphinxPostTransform):
 
 
 def rewrite_download_pages(app: Sphinx, env: Any) -> list[str]:
+    """Write the pages that list the downloads again when the list changed (a PDF built or
+    gone, another wheel); a build with nothing to do writes nothing."""
+    stamp = repr(
+        [downloads(app), wheel_name(Path(app.config.linreg_package_root)), app.builder.format]
+    )
+    if getattr(env, "book_downloads_stamp", None) == stamp:
+        return []
+    env.book_downloads_stamp = stamp
     return sorted(getattr(env, "book_download_pages", set()) & env.found_docs)
 
 

@@ -12,9 +12,13 @@ page has been read and executed by then):
   ``linreg_src``, and the seeds each page's code passes (``manual_seed(...)``, ``seed=...``).
 
 Everything here is the same in two clean builds of one commit except the execution times, which
-are measurements: they carry the class ``book-measured`` (the reproducibility test masks
-exactly those) and ``no-search`` (Sphinx leaves them out of the search index). The page is
-written again on every build (``env-updated``), so it never shows an older build's record.
+are measurements, and whether this build ran a page or found it cached (an incremental build and
+a clean one differ there, by design): they carry the class ``book-measured`` (the
+reproducibility test masks exactly those) and ``no-search`` (Sphinx leaves them out of the
+search index). The page is
+written again (``env-updated``) by every build that reads a page or whose commit, date, seeds or
+versions changed, so it never shows an older build's record; a build with nothing to do writes
+nothing.
 """
 
 from __future__ import annotations
@@ -223,6 +227,7 @@ def execution_rows(app: Sphinx) -> tuple[list[list[nodes.Node | str]], float]:
         seconds = nodes.inline("", "-" if runtime is None else f"{runtime:.1f}", classes=MEASURED)
         seeds = "、".join(seeds_in_code(_code_of(app, docname))) or "无"
         title = env.titles[docname].astext() if docname in env.titles else docname
+        where = nodes.inline("", where, classes=MEASURED)  # this build's history, not the book's
         rows.append([doc_link(docname, title), result, where, seconds, seeds])
     return rows, total
 
@@ -280,8 +285,27 @@ def note_build_start(app: Sphinx) -> None:
     app.book_build_started = datetime.now(timezone.utc).replace(tzinfo=None)  # naive UTC
 
 
+def note_pages_read(app: Sphinx, env: Any, docnames: list[str]) -> None:
+    app.book_pages_read = bool(docnames)
+
+
+def provenance(app: Sphinx) -> str:
+    """What the status page says besides the execution record: commit, date, seeds, versions."""
+    commit = commit_of(Path(app.config.linreg_package_root)).describe()
+    facts = [commit, build_date(), os.environ.get("PYTHONHASHSEED"), versions(), package_seeds()]
+    return repr(facts)
+
+
 def rewrite_status_pages(app: Sphinx, env: Any) -> list[str]:
-    """Write the status pages on every build: their content changes with every execution."""
+    """Write the status pages again when this build read a page (its record changed) or the
+    provenance they show changed; a build with nothing to do writes nothing."""
+    stamp = provenance(app)
+    if (
+        not getattr(app, "book_pages_read", False)
+        and getattr(env, "book_status_stamp", None) == stamp
+    ):
+        return []
+    env.book_status_stamp = stamp
     return sorted(getattr(env, "book_status_pages", set()) & env.found_docs)
 
 
@@ -300,6 +324,7 @@ def setup(app: Sphinx) -> dict[str, object]:
     app.add_directive("book-status", BookStatus)
     app.add_post_transform(StatusTransform)
     app.connect("builder-inited", note_build_start)
+    app.connect("env-before-read-docs", note_pages_read)
     app.connect("env-updated", rewrite_status_pages)
     app.connect("env-purge-doc", purge)
     app.connect("env-merge-info", merge)

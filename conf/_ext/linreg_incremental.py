@@ -118,10 +118,21 @@ def _on_env_before_read_docs(app: Sphinx, env: BuildEnvironment, docnames: list[
     _STATE["read"] = set(docnames)
 
 
+def still_warned(old: set[str], read: set[str], warned_now: set[str], found: set[str]) -> set[str]:
+    """The pages to read again next time: those that warned in this build, and those that
+    warned before and were not read this time. :data:`EVERY_PAGE` stays only until a build
+    has read every page again (it names no page, so reading pages never removes it otherwise).
+    """
+    left = old - read
+    if EVERY_PAGE in left and found <= read:
+        left.discard(EVERY_PAGE)
+    return warned_now | left
+
+
 def _save_state(app: Sphinx) -> None:
     recorder: WarningRecorder = _STATE["recorder"]
     old = read_state(_state_file(app))
-    warned = recorder.pages | (old - _STATE.get("read", set()))
+    warned = still_warned(old, _STATE.get("read", set()), recorder.pages, set(app.env.found_docs))
     path = _state_file(app)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({"warned": sorted(warned)}), "utf-8")

@@ -172,7 +172,7 @@ KEY_NUMBERS: dict[str, list[str]] = {
             f"[003]{key}{value:.{ARTICLE_003.decimals}f}{value:.{ARTICLE_003.decimals}f}匹配"
             for key, value in _A3.items()
         ),
-        f"[002]SGDw{_A2['sgd_w']!r}{_A2['sgd_w']!r}种子重演",
+        f"[002]SGDw{_A2['sgd_w']!r}{_A2['sgd_w']!r}",  # its verdict wraps in the PDF's column
     ],
     "errata": [
         f"{_I1['num_examples']}个样本按批量大小{_I1['batch_size']}恰好分成"

@@ -687,7 +687,7 @@ WIDTH_JS = "() => document.documentElement.scrollWidth - window.innerWidth"
 
 
 def test_no_page_is_wider_than_a_phone(visit):
-    """At 390 px no page scrolls sideways: wide formulas, listings and tables scroll in their box."""
+    """At 390 px no page scrolls sideways: wide formulas, listings, tables scroll in their box."""
     wide = {}
     for page in [*PAGES, "search", "genindex", "py-modindex"]:
         record = visit(f"{page}.html", viewport={"width": 390, "height": 844}, is_mobile=True)

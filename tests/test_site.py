@@ -578,7 +578,7 @@ def test_the_english_interface_check_finds_english():
     """The check above finds what the themes write when the book's translations are missing."""
     html = (
         '<html><body><button title="Toggle primary sidebar"></button>'
-        '<script>toggleHintShow = \'Click to show\';</script><footer>© Copyright 2026.</footer>'
+        "<script>toggleHintShow = 'Click to show';</script><footer>© Copyright 2026.</footer>"
         '<article class="bd-article"><p>Search the docstring</p><summary>Show code</summary>'
         "</article></body></html>"
     )

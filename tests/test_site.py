@@ -584,3 +584,31 @@ def test_the_english_interface_check_finds_english():
     )
     found = english_ui_strings(BeautifulSoup(html, "html.parser"))
     assert found == ["Click to show", "Show code", "Toggle primary sidebar", "© Copyright 2026."]
+
+
+def page_numbers(soup: BeautifulSoup) -> dict[str, list[str]]:
+    """The numbers a page shows: its equations' "(n)" and each caption kind's "图 n", "练习 n"."""
+    main = article(soup)
+    for link in main.select(".eqno a.headerlink"):
+        link.decompose()  # the "#" that links to the equation
+    shown: dict[str, list[str]] = {
+        "式": [e.get_text().strip("() \n") for e in main.select(".eqno")]
+    }
+    for caption in main.select(".caption-number"):
+        kind, _, number = caption.get_text().strip().partition(" ")
+        shown.setdefault(kind, []).append(number)
+    return shown
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_numbering_is_the_pages_own(site_dir, page):
+    """Main-path chapter n numbers n.1, n.2 ...; any other page 1, 2 ... (conf/_ext/book_numbering).
+
+    No page carries numbers over from others ("(14)", "图 2", "练习 4" opening an appendix page).
+    """
+    shown = page_numbers(soup_of(site_dir, page))
+    prefix = f"{MAIN_PATH.index(page) + 1}." if page in MAIN_PATH else ""
+    for kind, numbers in shown.items():
+        if numbers:
+            expected = [f"{prefix}{k}" for k in range(1, len(numbers) + 1)]
+            assert numbers == expected, f"{page}: {kind} numbered {numbers}, expected {expected}"

@@ -564,7 +564,7 @@ def english_ui_strings(soup: BeautifulSoup) -> list[str]:
     return sorted({text for text in found if ENGLISH_UI.search(text)})
 
 
-@pytest.mark.parametrize("page", [*PAGES, "search", "genindex"])
+@pytest.mark.parametrize("page", [*PAGES, "search", "genindex", "py-modindex"])
 def test_no_english_interface_string(site_dir, page):
     """Every interface string is Chinese (conf/locale, conf/_templates, conf.py)."""
     soup = soup_of(site_dir, page)

@@ -5,13 +5,16 @@ Built as ``sphinx-build -n -W --keep-going -c conf docs OUT`` (see ``noxfile.py`
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import re
 import sys
 from pathlib import Path
 
 from sphinx.search.zh import SearchChinese
 from sphinx.util import logging
+from sphinx.util.i18n import CatalogInfo
 
 CONF_DIR = Path(__file__).resolve().parent
 ROOT = CONF_DIR.parent
@@ -55,6 +58,7 @@ extensions = [
     "linreg_reproducible",  # conf/_ext: a page's printed text does not depend on flush timing
     "linreg_firstview",  # conf/_ext: a page's first view loads only what it shows (icons, scripts)
     "linreg_incremental",  # conf/_ext: an incremental build gives a clean build's site
+    "book_numbering",  # conf/_ext: pages off the main path number from 1 (式 (1), 图 1, 练习 1)
     "book_latex",  # conf/_ext: the PDF's chapters, numbers, solutions and tables (LaTeX only)
     "book_notebooks",  # conf/_ext: downloadable .ipynb for plain Jupyter, linreg_src's wheel
     "book_status",  # conf/_ext: {book-status}, what was executed, with what, from which commit
@@ -214,6 +218,9 @@ html_theme_options = {
     # Left to the parent theme (pydata 0.20), this adds a header bar holding a second search
     # field above the sidebar's own; sphinx-book-theme's layout wants it empty.
     "navbar_persistent": [],
+    # The reader's language (the theme's own strings: conf/locale, the template conf/_templates).
+    "search_bar_text": "搜索本书……",
+    "logo": {"alt_text": "拆解 l.sum().backward()：首页"},
 }
 # The theme's icons that the pages show, drawn by _static/icons.css instead of Font Awesome's
 # 1.5 MB script (conf/_ext/linreg_firstview.py); the build fails on an icon missing here.
@@ -231,6 +238,28 @@ html_show_sourcelink = True
 # The "long setup cell" fold of MyST-NB (cell tag hide-input / hide-output / hide-cell).
 nb_code_prompt_show = "显示折叠的代码单元"
 nb_code_prompt_hide = "隐藏代码单元"
+# sphinx-togglebutton's hint on a folded solution (the theme's strings: conf/locale below).
+togglebutton_hint = "点击显示"
+togglebutton_hint_hide = "点击隐藏"
+
+# -- The interface in Chinese -----------------------------------------------------------------
+# Sphinx's, the PyData theme's and sphinx-book-theme's own zh catalogs leave some strings English
+# ("System Settings", "© Copyright") or read oddly ("列印成 PDF"). conf/locale/zh_CN holds the
+# book's words for them, found before those catalogs: sphinx.po through locale_dirs (Sphinx
+# compiles it), booktheme.po through setup() below. Strings the templates hard-code (aria-labels,
+# the sidebar toggles' tooltips) are replaced in conf/_templates/layout.html; the one a script
+# inserts (sphinx-togglebutton's button), by _static/book-zh.js. tests/test_site.py and
+# tests/test_browser.py look for English interface words left.
+LOCALE_DIR = CONF_DIR / "locale"
+locale_dirs = [str(LOCALE_DIR)]
+UI_CATALOGS = sorted(LOCALE_DIR.glob("*/LC_MESSAGES/*.po"))
+# The catalogs' text is part of the HTML configuration: changing a string rewrites every page.
+html_context = {
+    "book_ui_catalogs": {
+        p.relative_to(LOCALE_DIR).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in UI_CATALOGS
+    }
+}
 
 # Reproducible output: no build timestamps, fixed hash salt for any SVG figures.
 os.environ.setdefault("PYTHONHASHSEED", "0")
@@ -309,6 +338,33 @@ def stop_on_bad_setting(app, config) -> None:
         raise SystemExit(f"conf.py: {SETTING_ERROR}")
 
 
+def book_theme_catalog(app) -> None:
+    """The book's ``booktheme`` catalog, ahead of sphinx-book-theme's own zh_CN one.
+
+    The theme adds its catalog when the HTML builder loads it, after this setup(): the first
+    catalog added answers first, the theme's is the fallback for what the book leaves out.
+    """
+    for po in UI_CATALOGS:
+        domain, language = po.stem, po.parent.parent.name
+        if domain == "sphinx":
+            continue  # locale_dirs: Sphinx compiles and loads it itself
+        catalog = CatalogInfo(str(po.parent), domain, "utf-8")
+        if catalog.is_outdated():
+            catalog.write_mo(language)
+        app.add_message_catalog(domain, str(LOCALE_DIR))
+
+
+def zh_toggle_label(app, pagename: str, templatename: str, context: dict, doctree) -> None:
+    """_static/book-zh.js on the pages where sphinx-togglebutton inserts its English button."""
+    if app.builder.format == "html" and TOGGLES.search(context.get("body", "")):
+        app.add_js_file("book-zh.js", defer="defer")
+
+
+TOGGLES = re.compile(r'class="[^"]*\b(?:toggle|dropdown)\b')
+
+
 def setup(app) -> None:
     app.connect("config-inited", stop_on_bad_setting, priority=0)
+    book_theme_catalog(app)
+    app.connect("html-page-context", zh_toggle_label)
     app.add_search_language(BookSearchChinese)

@@ -31,7 +31,7 @@ __all__ = [
     "factory_forward",
 ]
 
-#: Inputs within ±1e50 keep every value and gradient of the factory below 1e251: finite in float64.
+#: Inputs within ±1e50 keep every value and gradient of the factory below 1e251, finite in float64.
 FACTORY_LIMIT = 1e50
 
 

@@ -68,8 +68,8 @@ def mse_loss_grads(
 ) -> tuple[torch.Tensor, torch.Tensor]:
     r"""Gradients of ``nn.MSELoss()``: :math:`\frac2N` times the summed-loss gradients.
 
-    >>> X = torch.tensor([[1.0], [2.0]])
-    >>> mse_loss_grads(X, torch.tensor([[1.0], [1.0]]), torch.zeros(1, 1), torch.zeros(1))
+    >>> X, y = torch.tensor([[1.0], [2.0]]), torch.tensor([[1.0], [1.0]])
+    >>> mse_loss_grads(X, y, torch.zeros(1, 1), torch.zeros(1))
     (tensor([[-3.]]), tensor([-2.]))
     """
     grad_w, grad_b = squared_loss_grads(X, y, w, b, reduction="mean")

@@ -16,7 +16,9 @@ __all__ = ["mse_loss", "reduce_loss", "squared_loss"]
 
 @checked
 def squared_loss(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    r"""Squared loss per example, :math:`l^{(i)} = \frac12(\hat y^{(i)} - y^{(i)})^2`: (N, 1).
+    r"""Squared loss per example, shape (N, 1).
+
+    :math:`l^{(i)} = \frac12(\hat y^{(i)} - y^{(i)})^2`, one row per example.
 
     >>> squared_loss(torch.tensor([[180.0]]), torch.tensor([[200.0]]))
     tensor([[200.]])

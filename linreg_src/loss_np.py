@@ -13,7 +13,9 @@ __all__ = ["mse_loss", "reduce_loss", "squared_loss"]
 
 @checked
 def squared_loss(y_hat: np.ndarray, y: np.ndarray) -> np.ndarray:
-    r"""Squared loss per example, :math:`l^{(i)} = \frac12(\hat y^{(i)} - y^{(i)})^2`: (N, 1).
+    r"""Squared loss per example, shape (N, 1).
+
+    :math:`l^{(i)} = \frac12(\hat y^{(i)} - y^{(i)})^2`, one row per example.
 
     >>> squared_loss(np.array([[180.0]]), np.array([[200.0]]))
     array([[200.]])

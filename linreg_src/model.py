@@ -14,9 +14,12 @@ __all__ = ["linreg"]
 
 @checked
 def linreg(X: torch.Tensor, w: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-    r"""Predict :math:`\hat{\mathbf y} = \mathbf X\mathbf w + b`: (N, d) @ (d, 1) + (1,) -> (N, 1).
+    r"""Predict :math:`\hat{\mathbf y} = \mathbf X\mathbf w + b`.
 
-    >>> linreg(torch.tensor([[1.0, 2.0]]), torch.tensor([[3.0], [4.0]]), torch.tensor([0.5]))
+    Shapes: (N, d) @ (d, 1) + (1,) -> (N, 1).
+
+    >>> X, w = torch.tensor([[1.0, 2.0]]), torch.tensor([[3.0], [4.0]])
+    >>> linreg(X, w, torch.tensor([0.5]))
     tensor([[11.5000]])
     """
     return X @ w + b

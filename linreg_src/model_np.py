@@ -14,7 +14,9 @@ __all__ = ["linreg"]
 
 @checked
 def linreg(X: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
-    r"""Predict :math:`\hat{\mathbf y} = \mathbf X\mathbf w + b`: (N, d) @ (d, 1) + (1,) -> (N, 1).
+    r"""Predict :math:`\hat{\mathbf y} = \mathbf X\mathbf w + b`.
+
+    Shapes: (N, d) @ (d, 1) + (1,) -> (N, 1).
 
     >>> linreg(np.array([[1.0, 2.0]]), np.array([[3.0], [4.0]]), np.array([0.5]))
     array([[11.5]])

@@ -16,7 +16,7 @@ from linreg_src._guard import checked
 
 __all__ = ["ADAM_BETAS", "ADAM_EPS", "adam_update", "sgd", "sgd_update"]
 
-#: Adam's decay rates :math:`(\beta_1, \beta_2)`: PyTorch's defaults, which article 002 keeps.
+#: Adam's decay rates :math:`(\beta_1, \beta_2)`, PyTorch's defaults, which article 002 keeps.
 ADAM_BETAS = (0.9, 0.999)
 #: Adam's :math:`\varepsilon`, PyTorch's default.
 ADAM_EPS = 1e-8

@@ -46,7 +46,7 @@ class GradientTraffic:
 
     @property
     def x_bytes(self) -> int:
-        """Bytes of ``X`` read: twice, by ``X @ w`` and by ``X.T @ delta``."""
+        """Bytes of ``X`` read, twice (by ``X @ w`` and by ``X.T @ delta``)."""
         return 2 * self.n * self.d * self.itemsize
 
     @property
@@ -61,7 +61,7 @@ class GradientTraffic:
 
     @property
     def flops(self) -> int:
-        """Floating-point operations: 2Nd per product, N each for ``+ b``, ``- y`` and the sum."""
+        """Floating-point operations (2Nd per product, N each for ``+ b``, ``- y`` and the sum)."""
         return 4 * self.n * self.d + 3 * self.n
 
     @property

@@ -684,3 +684,99 @@ def test_screenshots_light_dark_and_phone(visit, screenshots):
         assert record.broken == [], record.broken
     for name in ("light", "dark", "phone"):
         assert (screenshots / f"{CHAPTER}-{name}.png").stat().st_size > 10_000
+
+
+# -- Every page at phone and desktop width; interface strings scripts insert (issue 12) -----------
+def main_path() -> list[str]:
+    """The main path: the chapters of docs/index.md's toctree captioned 正文, in order."""
+    for options, entries in toctrees():
+        if ":caption: 正文" in options:
+            return entries
+    raise AssertionError("docs/index.md has no toctree captioned 正文")
+
+
+WIDTH_JS = "() => document.documentElement.scrollWidth - window.innerWidth"
+
+
+def test_no_page_is_wider_than_a_phone(visit):
+    """At 390 px no page scrolls sideways: wide formulas, listings, tables scroll in their box."""
+    wide = {}
+    for page in [*PAGES, "search", "genindex", "py-modindex"]:
+        record = visit(f"{page}.html", viewport={"width": 390, "height": 844}, is_mobile=True)
+        wait_for_fonts(record)
+        # Lay out every section now (content-visibility: auto skips those off screen).
+        record.page.add_style_tag(content="* { content-visibility: visible !important; }")
+        overflow = record.page.evaluate(WIDTH_JS)
+        if overflow > 0:
+            wide[page] = overflow
+        record.page.context.close()
+    assert not wide, f"pages that scroll sideways on a phone (px too wide): {wide}"
+
+
+#: The listings and outputs of a main-path chapter that overflow the desktop column.
+OVERFLOWING_PRE_JS = r"""() => [...document.querySelectorAll('article.bd-article pre')]
+  .filter((pre) => pre.scrollWidth > pre.clientWidth + 1)
+  .map((pre) => [pre.scrollWidth - pre.clientWidth,
+                 pre.textContent.split('\n').reduce((a, l) => l.length > a.length ? l : a, '')])"""
+
+
+@pytest.mark.parametrize("page", main_path())
+def test_code_fits_the_desktop_column(visit, page):
+    """At 1400 px every listing and output line of a chapter fits: nothing scrolls sideways.
+
+    Listings come from linreg_src (its docstrings and comments are wrapped to fit); an error a
+    cell shows on purpose wraps (conf/_static/book.css).
+    """
+    record = visit(f"{page}.html", viewport={"width": 1400, "height": 900})
+    wait_for_fonts(record)
+    record.page.add_style_tag(content="* { content-visibility: visible !important; }")
+    overflowing = record.page.evaluate(OVERFLOWING_PRE_JS)
+    assert not overflowing, f"{page}: lines wider than the column (px, longest line): {overflowing}"
+
+
+#: English interface words (as tests/test_site.py lists them) that a script may insert.
+ENGLISH_UI_JS = r"""(pattern) => {
+  const english = new RegExp(pattern);
+  const found = [];
+  const names = ['title', 'aria-label', 'placeholder', 'alt', 'data-tooltip',
+                 'data-toggle-hint', 'data-bs-original-title'];
+  for (const e of document.querySelectorAll('*')) {
+    if (e.closest('pre, code, .math, .highlight, .sig')) continue;
+    for (const name of names) {
+      const value = e.getAttribute(name);
+      if (value && english.test(value)) found.push(`${e.tagName}[${name}]=${value}`);
+    }
+  }
+  const ui = 'button, summary, .toggle-details__summary-text, .tooltip, .dropdown-menu, ' +
+             '.search-button__kbd-shortcut, #search-results > h2, .search-summary';
+  for (const e of document.querySelectorAll(ui)) {
+    const text = e.innerText || e.textContent || '';
+    if (english.test(text)) found.push(`${e.tagName}.${e.className}: ${text.trim().slice(0, 80)}`);
+  }
+  return [...new Set(found)];
+}"""
+ENGLISH_UI_PATTERN = (
+    r"\b(Click to (show|hide)|Toggle|System Settings|Light|Dark|Color mode|Copyright|Search|"
+    r"Contents|Download|Copy|Copied|Failed|Exercise|Solution|Home|Main|Page|Previous|Next|"
+    r"Back to top|Print|Fullscreen|On this page|Show|Hide|Results|matching|No results|"
+    r"Preparing|Searching|Navigation|Sidebar)\b"
+)
+
+
+def test_interface_is_chinese_after_the_scripts_ran(visit):
+    """Buttons, tooltips and labels the theme's scripts insert, as a reader meets them."""
+    record = visit(f"{CHAPTER}.html", viewport={"width": 1280, "height": 900})
+    page = record.page
+    wait_for_fonts(record)
+    page.locator("article.bd-article div.highlight").first.hover()  # the copy button's tooltip
+    page.locator("button.theme-switch-button").first.click()  # the colour menu, open
+    left = page.evaluate(ENGLISH_UI_JS, ENGLISH_UI_PATTERN)
+    assert page.locator("article.bd-article button.toggle-button").count() > 0
+    assert page.locator("article.bd-article button.copybtn").count() > 0
+
+    search = visit(f"search.html?q={quote('误差项')}")
+    search.page.wait_for_function(
+        "() => (document.querySelector('#search-results p.search-summary') || {}).innerText"
+    )
+    left += search.page.evaluate(ENGLISH_UI_JS, ENGLISH_UI_PATTERN)
+    assert not left, f"English interface strings after the scripts ran: {left}"

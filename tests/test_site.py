@@ -463,3 +463,152 @@ def test_images_reserve_their_box(site_dir, page):
         if not (img.get("width") and img.get("height"))
     ]
     assert not unsized, f"{page}: images without width/height: {unsized}"
+
+
+# -- Reading order, plumbing, interface language (issue 12, "Done when") -------------------------
+_TOCTREE = re.compile(
+    r"^(?P<fence>`{3,}|:{3,})\{toctree\}[^\n]*\n(?P<body>.*?)^(?P=fence)\s*$", re.M | re.S
+)
+#: The caption of docs/index.md's toctree that is the main path, read in order.
+MAIN_PATH_CAPTION = "正文"
+
+
+def main_path() -> list[str]:
+    """The main-path chapters in reading order: the documents of the toctree captioned 正文."""
+    for match in _TOCTREE.finditer((DOCS / "index.md").read_text("utf-8")):
+        lines = [line.strip() for line in match["body"].splitlines() if line.strip()]
+        if f":caption: {MAIN_PATH_CAPTION}" in lines:
+            return [re.sub(r"^.*<([^>]+)>$", r"\1", ln) for ln in lines if not ln.startswith(":")]
+    raise AssertionError(f"docs/index.md has no toctree captioned {MAIN_PATH_CAPTION}")
+
+
+MAIN_PATH = main_path()
+
+
+def test_main_path_is_read_from_the_index():
+    assert len(MAIN_PATH) >= 5 and set(MAIN_PATH) <= set(PAGES), MAIN_PATH
+
+
+@pytest.mark.parametrize("page", MAIN_PATH)
+def test_no_main_path_page_links_into_a_later_one(site_dir, page):
+    """A chapter builds only on earlier ones: no link to a later chapter's equation or section.
+
+    A forward pointer is a plain sentence ("下一章……"), never a reference (HOUSE_STYLE, Order).
+    """
+    later = set(MAIN_PATH[MAIN_PATH.index(page) + 1 :])
+    forward = []
+    for link in article(soup_of(site_dir, page)).select("a[href]"):
+        url = urlsplit(link["href"])
+        if url.scheme or url.netloc or not url.path.endswith(".html"):
+            continue
+        target = Path(unquote(url.path)).stem
+        if target in later:
+            what = "equation" if url.fragment.startswith("equation-") else "section/page"
+            forward.append(f"{what} {link['href']} ({link.get_text(' ', strip=True)!r})")
+    assert not forward, f"{page} links forward into later chapters:\n" + "\n".join(forward)
+
+
+#: Cells whose input is not on the page at all (MyST-NB drops it): anything else is seen, folded
+#: (hide-input) or not.
+INPUT_REMOVED = {"tag_remove-input", "tag_remove-cell"}
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_no_visible_cell_calls_glue(site_dir, page):
+    """Glue is plumbing: its calls live in cells tagged remove-cell (HOUSE_STYLE)."""
+    shown = []
+    for cell in article(soup_of(site_dir, page)).select("div.cell"):
+        if INPUT_REMOVED & set(cell.get("class", [])):
+            continue
+        for source in cell.select("div.cell_input"):
+            code = source.get_text()
+            if re.search(r"\bglue\(|from myst_nb import glue", code):
+                shown.append(code.strip()[:200])
+    assert not shown, f"{page}: a reader sees glue calls:\n" + "\n---\n".join(shown)
+
+
+#: Interface words of Sphinx, the themes and their extensions, as their English catalogs and
+#: scripts write them. Article text (the API page's docstrings, code) is not scanned; the page's
+#: chrome, the article's interface elements and every label a reader or screen reader meets are.
+ENGLISH_UI = re.compile(
+    r"\b(Click to (show|hide)|Toggle|System Settings|Light|Dark|Color mode|Copyright|Search|"
+    r"Contents|Download|Copy|Copied|Exercise|Solution|Last updated|Home|Main|Page|Previous|"
+    r"Next|Skip to|Back to top|Print|Fullscreen|On this page|Show|Hide|Table of contents|"
+    r"Navigation|Sidebar|Breadcrumb|Section|Type|Parameters|Returns|Raises|Examples|Notes|"
+    r"See also|Built with|Created using|Theme by|By|Edit|Launch|Index|Module|previous|next)\b"
+)
+UI_ATTRIBUTES = ("title", "aria-label", "placeholder", "alt", "data-toggle-hint", "data-tooltip")
+#: Elements of an article that are interface, not the author's text.
+UI_IN_ARTICLE = (
+    "summary, button, .admonition-title, .caption-number, dl.field-list > dt, "
+    ".headerlink, .toggle-details__summary-text"
+)
+CODE_OR_MATH = "pre, code, .math, .katex, math, .highlight, .sig, script, style"
+
+
+def english_ui_strings(soup: BeautifulSoup) -> list[str]:
+    """English interface words on a page: its chrome, interface elements, labels, toggle hints."""
+    found = []
+    for script in soup.select("script"):  # sphinx-togglebutton's hints, set inline
+        found += re.findall(r"toggleHint\w*\s*=\s*'([^']*[A-Za-z]{3}[^']*)'", script.get_text())
+    for node in soup.select(CODE_OR_MATH):
+        node.decompose()
+    main = soup.select_one("article.bd-article")
+    if main is not None:
+        for element in main.select(UI_IN_ARTICLE):
+            found.append(element.get_text(" ", strip=True))
+        main.clear()  # the author's text; its interface elements are collected above
+    for element in soup.find_all(True):
+        found += [element[name] for name in UI_ATTRIBUTES if element.has_attr(name)]
+    found += [text.strip() for text in soup.find_all(string=True) if text.strip()]
+    return sorted({text for text in found if ENGLISH_UI.search(text)})
+
+
+@pytest.mark.parametrize("page", [*PAGES, "search", "genindex", "py-modindex"])
+def test_no_english_interface_string(site_dir, page):
+    """Every interface string is Chinese (conf/locale, conf/_templates, conf.py)."""
+    soup = soup_of(site_dir, page)
+    for comment in soup.find_all(string=lambda s: s.__class__.__name__ == "Comment"):
+        comment.extract()
+    left = english_ui_strings(soup)
+    assert not left, f"{page}: English interface strings: {left}"
+
+
+def test_the_english_interface_check_finds_english():
+    """The check above finds what the themes write when the book's translations are missing."""
+    html = (
+        '<html><body><button title="Toggle primary sidebar"></button>'
+        "<script>toggleHintShow = 'Click to show';</script><footer>© Copyright 2026.</footer>"
+        '<article class="bd-article"><p>Search the docstring</p><summary>Show code</summary>'
+        "</article></body></html>"
+    )
+    found = english_ui_strings(BeautifulSoup(html, "html.parser"))
+    assert found == ["Click to show", "Show code", "Toggle primary sidebar", "© Copyright 2026."]
+
+
+def page_numbers(soup: BeautifulSoup) -> dict[str, list[str]]:
+    """The numbers a page shows: its equations' "(n)" and each caption kind's "图 n", "练习 n"."""
+    main = article(soup)
+    for link in main.select(".eqno a.headerlink"):
+        link.decompose()  # the "#" that links to the equation
+    shown: dict[str, list[str]] = {
+        "式": [e.get_text().strip("() \n") for e in main.select(".eqno")]
+    }
+    for caption in main.select(".caption-number"):
+        kind, _, number = caption.get_text().strip().partition(" ")
+        shown.setdefault(kind, []).append(number)
+    return shown
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_numbering_is_the_pages_own(site_dir, page):
+    """Main-path chapter n numbers n.1, n.2 ...; any other page 1, 2 ... (conf/_ext/book_numbering).
+
+    No page carries numbers over from others ("(14)", "图 2", "练习 4" opening an appendix page).
+    """
+    shown = page_numbers(soup_of(site_dir, page))
+    prefix = f"{MAIN_PATH.index(page) + 1}." if page in MAIN_PATH else ""
+    for kind, numbers in shown.items():
+        if numbers:
+            expected = [f"{prefix}{k}" for k in range(1, len(numbers) + 1)]
+            assert numbers == expected, f"{page}: {kind} numbered {numbers}, expected {expected}"

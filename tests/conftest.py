@@ -274,3 +274,19 @@ def clean_builds(copy_project) -> CleanBuilds:
         futures = {tag: pool.submit(project.sphinx, tag) for tag in ("first", "second")}
         runs = {tag: future.result().check() for tag, future in futures.items()}
     return CleanBuilds(project, runs)
+
+
+@pytest.fixture
+def random_batch() -> Callable[..., tuple]:
+    """A function giving a random ``(X, y, w, b)``: X (n, d), y (n, 1), w (d, 1), b (1,)."""
+    import torch
+
+    def make(n: int = 6, d: int = 3, seed: int = 0, dtype=torch.float64) -> tuple:
+        g = torch.Generator().manual_seed(seed)
+        X = torch.randn(n, d, generator=g, dtype=dtype)
+        y = torch.randn(n, 1, generator=g, dtype=dtype)
+        w = torch.randn(d, 1, generator=g, dtype=dtype)
+        b = torch.randn(1, generator=g, dtype=dtype)
+        return X, y, w, b
+
+    return make

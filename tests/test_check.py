@@ -20,20 +20,11 @@ from linreg_src.model import linreg
 F64 = torch.float64
 
 
-def _batch(n=6, d=3, seed=0, dtype=F64):
-    g = torch.Generator().manual_seed(seed)
-    X = torch.randn(n, d, generator=g, dtype=dtype)
-    y = torch.randn(n, 1, generator=g, dtype=dtype)
-    w = torch.randn(d, 1, generator=g, dtype=dtype)
-    b = torch.randn(1, generator=g, dtype=dtype)
-    return X, y, w, b
-
-
 # -- comparison -----------------------------------------------------------------------------------
 
 
-def test_comparison_maximum_and_table():
-    X, y, w, b = _batch()
+def test_comparison_maximum_and_table(random_batch):
+    X, y, w, b = random_batch()
     hand = squared_loss_grads(X, y, w, b)
     fd = central_difference(lambda w, b: squared_loss(linreg(X, w, b), y).sum(), (w, b))
     off = (hand[0] * 1.5, hand[1])
@@ -55,16 +46,16 @@ def test_comparison_maximum_and_table():
     assert f"{cmp.max_rel:.1e}" in lines[-1]
 
 
-def test_assert_agree_passes_and_returns_comparison():
-    X, y, w, b = _batch()
+def test_assert_agree_passes_and_returns_comparison(random_batch):
+    X, y, w, b = random_batch()
     hand = squared_loss_grads(X, y, w, b)
     fd = central_difference(lambda w, b: squared_loss(linreg(X, w, b), y).sum(), (w, b))
     cmp = assert_gradients_agree({"hand": hand, "fd": fd}, atol=1e-10, rtol=1e-7)
     assert cmp.max_rel < 1e-7
 
 
-def test_broken_formula_raises_naming_pair_and_parameter():
-    X, y, w, b = _batch()
+def test_broken_formula_raises_naming_pair_and_parameter(random_batch):
+    X, y, w, b = random_batch()
     wt, bt = w.clone().requires_grad_(True), b.clone().requires_grad_(True)
     squared_loss(linreg(X, wt, bt), y).sum().backward()
     right = mse_loss_grads(X, y, w, b)
@@ -129,20 +120,20 @@ def test_bad_tolerance():
 
 @pytest.mark.parametrize("loss", ["squared", "mse"])
 @pytest.mark.parametrize("reduction", ["sum", "mean"])
-def test_gradcheck_hand_formula(loss, reduction):
-    assert gradcheck_hand_formula(*_batch(), loss=loss, reduction=reduction) is True
+def test_gradcheck_hand_formula(loss, reduction, random_batch):
+    assert gradcheck_hand_formula(*random_batch(), loss=loss, reduction=reduction) is True
 
 
-def test_gradcheck_refuses_float32_and_bad_loss_or_reduction():
+def test_gradcheck_refuses_float32_and_bad_loss_or_reduction(random_batch):
     with pytest.raises(TypeError, match=r"X must be float64 .* got torch.float32; convert with X"):
-        gradcheck_hand_formula(*_batch(dtype=torch.float32))
+        gradcheck_hand_formula(*random_batch(dtype=torch.float32))
     with pytest.raises(ValueError, match="reduction"):
-        gradcheck_hand_formula(*_batch(), reduction="max")
+        gradcheck_hand_formula(*random_batch(), reduction="max")
     with pytest.raises(ValueError, match='reduction must be "sum" or "mean"'):
-        gradcheck_hand_formula(*_batch(), reduction="mse")
+        gradcheck_hand_formula(*random_batch(), reduction="mse")
     with pytest.raises(ValueError, match='loss must be "squared"'):
-        gradcheck_hand_formula(*_batch(), loss="mean")
-    X, y, w, b = _batch()
+        gradcheck_hand_formula(*random_batch(), loss="mean")
+    X, y, w, b = random_batch()
     with pytest.raises(ValueError, match="broadcast"):
         gradcheck_hand_formula(X, y.reshape(-1), w, b)
 
@@ -165,7 +156,7 @@ def test_an_overflowing_difference_is_refused_naming_the_methods():
         compare_gradients({"a": (1e308,), "b": (-1e308,)}, param_names=("w",))
 
 
-def test_gradcheck_refuses_a_loss_that_overflows_naming_the_arguments():
-    X, y, w, b = _batch()
+def test_gradcheck_refuses_a_loss_that_overflows_naming_the_arguments(random_batch):
+    X, y, w, b = random_batch()
     with pytest.raises(ValueError, match="X, y, w and b are too large: the loss overflows"):
         gradcheck_hand_formula(X * 1e200, y, w * 1e100, b)

@@ -21,15 +21,6 @@ from linreg_src.model import linreg
 F64 = torch.float64
 
 
-def _batch(n=6, d=3, seed=0, dtype=F64):
-    g = torch.Generator().manual_seed(seed)
-    X = torch.randn(n, d, generator=g, dtype=dtype)
-    y = torch.randn(n, 1, generator=g, dtype=dtype)
-    w = torch.randn(d, 1, generator=g, dtype=dtype)
-    b = torch.randn(1, generator=g, dtype=dtype)
-    return X, y, w, b
-
-
 # -- central_difference ---------------------------------------------------------------------------
 
 
@@ -67,8 +58,8 @@ def test_non_polynomial_function_error_is_of_order_eps_two_thirds():
     assert err < 100 * np.finfo(np.float64).eps ** (2 / 3)
 
 
-def test_matches_hand_formula_for_linear_regression():
-    X, y, w, b = _batch()
+def test_matches_hand_formula_for_linear_regression(random_batch):
+    X, y, w, b = random_batch()
     gw, gb = central_difference(lambda w, b: squared_loss(linreg(X, w, b), y).sum(), (w, b))
     hw, hb = squared_loss_grads(X, y, w, b)
     torch.testing.assert_close(gw, hw, rtol=1e-8, atol=1e-8)
@@ -90,8 +81,8 @@ def test_large_parameter_uses_relative_step():
     assert grad.item() == pytest.approx(2e6, rel=1e-9)
 
 
-def test_params_not_modified_and_f_may_return_float():
-    X, y, w, b = _batch()
+def test_params_not_modified_and_f_may_return_float(random_batch):
+    X, y, w, b = random_batch()
     w0, b0 = w.clone(), b.clone()
     central_difference(lambda w, b: float((X @ w + b - y).pow(2).sum()), (w, b))
     assert torch.equal(w, w0) and torch.equal(b, b0)
@@ -102,8 +93,8 @@ def test_refuses_float32_with_explanation():
         central_difference(lambda a: a.sum(), (torch.ones(2),))
 
 
-def test_float32_on_request_is_much_less_accurate():
-    X, y, w, b = _batch(dtype=torch.float32)
+def test_float32_on_request_is_much_less_accurate(random_batch):
+    X, y, w, b = random_batch(dtype=torch.float32)
     f = lambda w, b: squared_loss(linreg(X, w, b), y).sum()  # noqa: E731
     gw32, _ = central_difference(f, (w, b), allow_float32=True)
     assert gw32.dtype == torch.float32

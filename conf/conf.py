@@ -59,6 +59,8 @@ extensions = [
     "book_notebooks",  # conf/_ext: downloadable .ipynb for plain Jupyter, linreg_src's wheel
     "book_status",  # conf/_ext: {book-status}, what was executed, with what, from which commit
     "book_archive",  # conf/_ext: the PDF, the site as one .zip, the download menu's entries
+    # conf/_ext, issue 15: answer boxes, the gradient explorer, equation previews
+    "linreg_answers",
 ]
 
 exclude_patterns = [

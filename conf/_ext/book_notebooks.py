@@ -319,7 +319,8 @@ CODE_LIKE = {
     "testoutput": "text",
     "eval-rst": "rst",
 }
-DROPPED = {"toctree", "testsetup", "testcleanup", "raw"}
+# answer-check, gradient-explorer: the site's widgets (linreg_answers), which need its scripts
+DROPPED = {"toctree", "testsetup", "testcleanup", "raw", "answer-check", "gradient-explorer"}
 
 
 @dataclass

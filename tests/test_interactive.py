@@ -1,0 +1,222 @@
+"""Issue 15 in a real browser, offline: answer boxes, the gradient explorer, equation previews.
+
+Debian's chromium under Playwright, as in ``tests/test_browser.py``: the site in
+$LINREG_SITE_DIR is served from 127.0.0.1 by a thread (and one page is opened from ``file://``),
+every request to another host is recorded and aborted, and chromium resolves no host name.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from fractions import Fraction
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from bs4 import BeautifulSoup
+from playwright.sync_api import Browser, Page, Request, Route, expect, sync_playwright
+
+pytestmark = pytest.mark.site
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+    "--disable-domain-reliability",
+    "--disable-default-apps",
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",  # nothing else resolves
+]
+#: The main-path chapters with answer boxes, and how many each has (at least).
+ANSWER_PAGES = {
+    "notation": 2,
+    "chain_rule": 3,
+    "error_term": 1,
+    "sum_vs_mean": 3,
+    "from_scratch": 2,
+    "nn_linear": 2,
+}
+
+
+# -- The site, served; the browser ----------------------------------------------------------------
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def base_url(site_dir: Path) -> Iterator[str]:
+    handler = functools.partial(_QuietHandler, directory=str(site_dir))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        reason = f"{CHROMIUM} is absent: `apt-get install chromium` (.ci/run installs it)"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@dataclass
+class Visit:
+    page: Page
+    external: list[str] = field(default_factory=list)  # requests to other hosts (aborted)
+    errors: list[str] = field(default_factory=list)  # uncaught exceptions in the page's scripts
+
+
+@pytest.fixture
+def visit(browser: Browser, base_url: str) -> Iterator:
+    """``visit(url_or_path, **context_options) -> Visit``, every other host blocked."""
+    contexts = []
+
+    def open_page(path: str, **options: object) -> Visit:
+        context = browser.new_context(service_workers="block", **options)
+        contexts.append(context)
+        page = context.new_page()
+        record = Visit(page)
+
+        def route(route: Route, request: Request) -> None:
+            parts = urlsplit(request.url)
+            if parts.scheme == "file" or parts.hostname == "127.0.0.1":
+                route.continue_()
+            else:
+                record.external.append(request.url)
+                route.abort("blockedbyclient")
+
+        context.route("**/*", route)
+        page.on("pageerror", lambda error: record.errors.append(str(error)))
+        url = path if path.startswith("file:") else base_url + path
+        page.goto(url, wait_until="load")
+        return record
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+def answer_boxes(site_dir: Path, page: str) -> list[dict[str, float]]:
+    soup = BeautifulSoup((site_dir / f"{page}.html").read_text("utf-8"), "html.parser")
+    return [json.loads(box["data-answer"]) for box in soup.select(".answer-check")]
+
+
+def typings(value: float) -> list[str]:
+    """Ways a reader may type ``value``: plain, full-width, fraction, scientific."""
+    plain = repr(value) if value != int(value) else str(int(value))
+    ways = [plain, f"  {plain} "]
+    ways.append(plain.translate(str.maketrans("0123456789.-", "０１２３４５６７８９．－")))
+    if value < 0:
+        ways.append("−" + plain[1:])  # U+2212
+    elif value > 0:
+        ways.append("+" + plain)
+    ratio = Fraction(value).limit_denominator(1000)
+    if ratio.denominator > 1 and float(ratio) == value:
+        ways.append(f"{ratio.numerator}/{ratio.denominator}")
+    if value != 0:
+        mantissa, exponent = f"{value:.15e}".split("e")
+        mantissa = mantissa.rstrip("0").rstrip(".")
+        ways.append(f"{mantissa}×10^{int(exponent)}")
+        ways.append(f"{mantissa}e{int(exponent)}")
+    return ways
+
+
+# -- Answer boxes -----------------------------------------------------------------------------------
+def test_answer_boxes_on_at_least_four_main_path_chapters(site_dir):
+    counts = {page: len(answer_boxes(site_dir, page)) for page in ANSWER_PAGES}
+    assert counts == ANSWER_PAGES
+    assert sum(counts.values()) >= 8 and len(counts) >= 4
+
+
+@pytest.mark.parametrize("page", sorted(ANSWER_PAGES))
+def test_every_answer_box_says_right_and_wrong(visit, site_dir, page):
+    specs = answer_boxes(site_dir, page)
+    record = visit(f"{page}.html")
+    boxes = record.page.locator(".answer-check")
+    assert boxes.count() == len(specs)
+    for k, spec in enumerate(specs):
+        box = boxes.nth(k)
+        field = box.locator("input")
+        wrong = spec["value"] + 10 * spec["tol"] + 1
+        field.fill(repr(wrong))
+        field.press("Enter")
+        assert box.get_attribute("data-verdict") == "wrong", (page, k)
+        assert box.locator(".answer-verdict").inner_text().startswith("还不对")
+        field.fill("这不是数")
+        box.locator("button").click()
+        assert box.get_attribute("data-verdict") == "wrong"
+        for typed in typings(spec["value"]):
+            field.fill(typed)
+            box.locator("button").click()
+            assert box.get_attribute("data-verdict") == "correct", (page, k, typed, spec)
+            assert box.locator(".answer-verdict").inner_text().startswith("对了")
+        field.fill(repr(spec["value"]))
+        field.press("Enter")
+        assert box.get_attribute("data-verdict") == "correct"
+        solution = box.locator("xpath=ancestor::div[contains(@class,'exercise')]").locator(
+            "xpath=following-sibling::div[contains(@class,'solution')][1]"
+        )
+        assert "toggle-hidden" not in (solution.get_attribute("class") or ""), (page, k)
+        content = solution.locator("#solution-content")
+        content.scroll_into_view_if_needed()  # the book's CSS skips rendering off-screen parts
+        expect(content).to_be_visible()
+    assert record.external == [] and record.errors == []
+
+
+@pytest.mark.parametrize(
+    ("typed", "value"),
+    [
+        ("5×10^-5", 5e-5),
+        ("5 × 10^(−5)", 5e-5),
+        ("5*10**-5", 5e-5),
+        ("5×10⁻⁵", 5e-5),
+        ("５ｅ－５", 5e-5),
+        ("－３/８", -0.375),
+        ("+1/333", 1 / 333),
+        ("62.5%", 0.625),
+        ("3/(2*4)", 0.375),
+        ("1/0", None),
+        ("2/", None),
+        ("abc", None),
+        ("", None),
+    ],
+)
+def test_answers_are_parsed_forgivingly(visit, typed, value):
+    record = visit("notation.html")
+    got = record.page.evaluate("(t) => window.linregAnswer.evaluate(t)", typed)
+    if value is None:
+        assert got != got  # NaN
+    else:
+        assert got == pytest.approx(value, rel=1e-12)
+
+
+def test_answer_box_works_from_file_url(visit, site_dir):
+    record = visit((site_dir / "sum_vs_mean.html").resolve().as_uri())
+    spec = answer_boxes(site_dir, "sum_vs_mean")[-1]
+    box = record.page.locator(".answer-check").last
+    ratio = Fraction(spec["value"]).limit_denominator(1000)
+    box.locator("input").fill(f"{ratio.numerator}/{ratio.denominator}")
+    box.locator("input").press("Enter")
+    assert box.get_attribute("data-verdict") == "correct"
+    assert record.external == [] and record.errors == []

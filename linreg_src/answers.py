@@ -37,13 +37,19 @@ def tolerance(value: float, places: int | None = None) -> float:
     slack = REL_SLACK * abs(value) or ZERO_SLACK
     if places is None:
         return float(f"{slack:.12g}")
-    if isinstance(places, bool) or not isinstance(places, int) or not 0 <= places <= 12:
-        raise ValueError(f"places must be a whole number from 0 to 12, got {places!r}")
+    if (
+        isinstance(places, bool)
+        or not isinstance(places, int)
+        or not 0 <= places <= 12
+    ):
+        raise ValueError(
+            f"places must be a whole number from 0 to 12, got {places!r}"
+        )
     return float(f"{0.5 * 10.0**-places + slack:.12g}")
 
 
 def answer(value: float, places: int | None = None) -> str:
-    """The answer box's data: ``value`` and its :func:`tolerance`, as JSON text to glue.
+    """Return the answer box's data, ``value`` and its :func:`tolerance`, as JSON to glue.
 
     >>> answer(0.625)
     '{"value": 0.625, "tol": 6.25e-10}'

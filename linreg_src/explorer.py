@@ -1,15 +1,16 @@
-"""The gradient explorer's numbers: every value it shows, computed ahead on a grid of (w, b).
+r"""The gradient explorer's numbers: every value it shows, computed ahead on a grid of (w, b).
 
 The error-term chapter has sliders for $w$ and $b$ (``{gradient-explorer}``,
 ``conf/_ext/linreg_answers.py``). The browser computes nothing: for every slider position it
 looks up what :func:`gradient_grid` computed here with the book's own functions -- the
-prediction $\\hat y^{(i)}$, the error term $\\delta^{(i)}$, the summed loss $L$, the gradients
-$\\mathbf X^\\top\\boldsymbol\\delta$ and $\\sum_i \\delta^{(i)}$ -- and draws the loss curve
+prediction $\hat y^{(i)}$, the error term $\delta^{(i)}$, the summed loss $L$, the gradients
+$\mathbf X^\top\boldsymbol\delta$ and $\sum_i \delta^{(i)}$ -- and draws the loss curve
 over $w$ with the tangent whose slope is that gradient.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Sequence
 from typing import Any
@@ -35,16 +36,24 @@ def grid_values(start: float, stop: float, count: int) -> list[float]:
     if isinstance(count, bool) or not isinstance(count, int) or count < 2:
         raise ValueError(f"count must be a whole number >= 2, got {count!r}")
     if not start < stop:
-        raise ValueError(f"start must be less than stop, got start={start}, stop={stop}")
+        raise ValueError(
+            f"start must be less than stop, got start={start}, stop={stop}"
+        )
     step = (stop - start) / (count - 1)
     return [round(start + k * step, 12) for k in range(count)]
 
 
 def _check_values(name: str, values: Any) -> list[float]:
-    if isinstance(values, (str, bytes)) or not isinstance(values, Sequence) or not values:
-        raise TypeError(f"{name} must be a non-empty sequence of numbers, got {values!r}")
+    if (
+        isinstance(values, (str, bytes))
+        or not isinstance(values, Sequence)
+        or not values
+    ):
+        raise TypeError(
+            f"{name} must be a non-empty sequence of numbers, got {values!r}"
+        )
     checked = [check_real_scalar(f"{name}[{k}]", v) for k, v in enumerate(values)]
-    if any(a >= b for a, b in zip(checked, checked[1:])):
+    if any(a >= b for a, b in itertools.pairwise(checked)):
         raise ValueError(f"{name} must be increasing, got {checked}")
     return checked
 
@@ -55,7 +64,7 @@ def gradient_grid(
     w_values: Sequence[float],
     b_values: Sequence[float],
 ) -> dict[str, Any]:
-    """Everything the explorer shows for each ``(w, b)``: one feature, ``N`` samples.
+    r"""Everything the explorer shows for each ``(w, b)``: one feature, ``N`` samples.
 
     Parameters
     ----------
@@ -71,8 +80,8 @@ def gradient_grid(
     dict
         ``x``, ``y`` (lists of N), ``w``, ``b`` (the positions), and, indexed
         ``[i_w][i_b]``: ``y_hat`` and ``delta`` (lists of N), ``loss`` ($L$, summed),
-        ``grad_w`` ($\\mathbf X^\\top\\boldsymbol\\delta$) and ``grad_b``
-        ($\\sum_i\\delta^{(i)}$), from :func:`~linreg_src.grad.squared_loss_grads`.
+        ``grad_w`` ($\mathbf X^\top\boldsymbol\delta$) and ``grad_b``
+        ($\sum_i\delta^{(i)}$), from :func:`~linreg_src.grad.squared_loss_grads`.
 
     Examples
     --------
@@ -82,8 +91,15 @@ def gradient_grid(
     >>> g["y_hat"][0][0], g["delta"][0][0], g["loss"][0][0], g["grad_w"][0][0]
     ([180.0], [-20.0], 200.0, -2000.0)
     """
-    if not isinstance(X, torch.Tensor) or X.ndim != 2 or X.shape[1] != 1 or len(X) == 0:
-        raise ValueError(f"X must be a tensor of shape (N, 1) with N >= 1, got {X!r}")
+    if (
+        not isinstance(X, torch.Tensor)
+        or X.ndim != 2
+        or X.shape[1] != 1
+        or len(X) == 0
+    ):
+        raise ValueError(
+            f"X must be a tensor of shape (N, 1) with N >= 1, got {X!r}"
+        )
     if not isinstance(y, torch.Tensor) or tuple(y.shape) != tuple(X.shape):
         raise ValueError(f"y must be a tensor of shape {tuple(X.shape)}, got {y!r}")
     ws = _check_values("w_values", w_values)
@@ -112,5 +128,5 @@ def gradient_grid(
 
 
 def grid_json(grid: dict[str, Any]) -> str:
-    """The grid as compact JSON, keys sorted: what the page embeds (byte-identical builds)."""
+    """Return the grid as compact JSON with sorted keys, as the page embeds it."""
     return json.dumps(grid, sort_keys=True, separators=(",", ":"))

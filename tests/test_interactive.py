@@ -142,7 +142,7 @@ def typings(value: float) -> list[str]:
     return ways
 
 
-# -- Answer boxes -----------------------------------------------------------------------------------
+# -- Answer boxes ---------------------------------------------------------------------------------
 def test_answer_boxes_on_at_least_four_main_path_chapters(site_dir):
     counts = {page: len(answer_boxes(site_dir, page)) for page in ANSWER_PAGES}
     assert counts == ANSWER_PAGES
@@ -220,3 +220,100 @@ def test_answer_box_works_from_file_url(visit, site_dir):
     box.locator("input").press("Enter")
     assert box.get_attribute("data-verdict") == "correct"
     assert record.external == [] and record.errors == []
+
+
+# -- The gradient explorer ------------------------------------------------------------------------
+def book_values(w_value: float, b_value: float) -> dict[str, float]:
+    """What chapter 3's formulas give on the house-price example, by linreg_src directly."""
+    import torch
+
+    from linreg_src.articles import ARTICLE_000
+    from linreg_src.grad import error_term, squared_loss_grads
+    from linreg_src.loss import squared_loss
+    from linreg_src.model import linreg
+
+    house = ARTICLE_000.inputs
+    X = torch.tensor([[house["area_m2"]]], dtype=torch.float64)
+    y = torch.tensor([[house["y"]]], dtype=torch.float64)
+    w = torch.tensor([[w_value]], dtype=torch.float64)
+    b = torch.tensor([b_value], dtype=torch.float64)
+    y_hat = linreg(X, w, b)
+    grad_w, grad_b = squared_loss_grads(X, y, w, b)
+    return {
+        "y_hat": float(y_hat),
+        "delta": float(error_term(y_hat, y)),
+        "loss": float(squared_loss(y_hat, y).sum()),
+        "grad_w": float(grad_w),
+        "grad_b": float(grad_b),
+    }
+
+
+def shown(text: str) -> float:
+    return float(text.replace("\u2212", "-"))
+
+
+def read_explorer(explorer) -> tuple[float, float, dict[str, float]]:
+    w = float(explorer.locator("output").nth(0).get_attribute("data-value"))
+    b = float(explorer.locator("output").nth(1).get_attribute("data-value"))
+    values = {}
+    for quantity in ("y_hat", "delta", "loss", "grad_w", "grad_b"):
+        cell = explorer.locator(f'dd[data-quantity="{quantity}"]')
+        data = json.loads(cell.get_attribute("data-value"))
+        value = data[0] if isinstance(data, list) else data
+        assert shown(cell.inner_text()) == pytest.approx(value, abs=0.005), quantity
+        values[quantity] = value
+    return w, b, values
+
+
+def test_explorer_read_outs_are_the_books_values(visit):
+    record = visit("error_term.html")
+    explorer = record.page.locator(".gradient-explorer")
+    assert explorer.count() == 1
+    explorer.scroll_into_view_if_needed()  # the book's CSS skips rendering off-screen parts
+    sliders = explorer.locator('input[type="range"]')
+    assert sliders.count() == 2
+    for k in range(2):  # each slider has a visible label
+        label = explorer.locator(f'label[for="{sliders.nth(k).get_attribute("id")}"]')
+        assert label.inner_text().strip() in {"w", "b"}
+    seen = set()
+    for k in range(2):
+        slider = sliders.nth(k)
+        top = int(slider.get_attribute("max"))
+        for position in (0, top // 3, top):
+            slider.fill(str(position))
+            w, b, values = read_explorer(explorer)
+            assert values == pytest.approx(book_values(w, b), rel=1e-12, abs=1e-9), (w, b)
+            seen.add((w, b))
+        slider.focus()  # the keyboard moves it too
+        before = read_explorer(explorer)[:2]
+        slider.press("ArrowLeft")
+        w, b, values = read_explorer(explorer)
+        assert (w, b) != before
+        assert values == pytest.approx(book_values(w, b), rel=1e-12, abs=1e-9)
+        assert slider.get_attribute("aria-valuetext").startswith(("w = ", "b = "))
+    assert len(seen) >= 5
+    # the tangent's slope in the drawing is the gradient read out (screen y points down)
+    geometry = record.page.evaluate(
+        """() => { const t = document.querySelector('.explorer-tangent');
+        return ['x1', 'y1', 'x2', 'y2'].map((a) => Number(t.getAttribute(a))); }"""
+    )
+    x1, y1, x2, y2 = geometry
+    w, b, values = read_explorer(explorer)
+    assert (y2 - y1) / (x2 - x1) * values["grad_w"] <= 0  # descends where L falls
+    assert record.external == [] and record.errors == []
+
+
+def test_explorer_fits_a_phone_in_dark_mode(visit):
+    record = visit("error_term.html", viewport={"width": 390, "height": 800}, color_scheme="dark")
+    page = record.page
+    page.evaluate("document.documentElement.dataset.theme = 'dark'")
+    page.locator(".gradient-explorer").scroll_into_view_if_needed()
+    box = page.locator(".gradient-explorer").bounding_box()
+    assert box is not None and box["width"] <= 390
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    text = page.evaluate("getComputedStyle(document.querySelector('.explorer-readout dd')).color")
+    background = page.evaluate(
+        "getComputedStyle(document.querySelector('.gradient-explorer')).backgroundColor"
+    )
+    assert text != background
+    assert record.errors == []

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import ast
 import json
-from typing import Any
+from typing import Any, ClassVar
 
 from docutils import nodes
 from docutils.parsers.rst import directives
@@ -35,7 +35,7 @@ SCRIPT = "answers.js"
 STYLESHEET = "interactive.css"
 
 
-class answer_check(nodes.General, nodes.Element):  # noqa: N801 (docutils names nodes so)
+class answer_check(nodes.General, nodes.Element):
     """The box: its prompt as children; ``answer`` (JSON), ``hint`` and ``key`` as attributes."""
 
 
@@ -65,7 +65,7 @@ class AnswerCheck(SphinxDirective):
 
     required_arguments = 1
     has_content = True
-    option_spec = {"hint": directives.unchanged_required}
+    option_spec: ClassVar[dict[str, Any]] = {"hint": directives.unchanged_required}
 
     def run(self) -> list[nodes.Node]:
         key = self.arguments[0]

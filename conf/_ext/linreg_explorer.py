@@ -27,7 +27,7 @@ STYLESHEET = "interactive.css"
 KEYS = {"x", "y", "w", "b", "y_hat", "delta", "loss", "grad_w", "grad_b", "start"}
 
 
-class gradient_explorer(nodes.General, nodes.Element):  # noqa: N801 (docutils naming)
+class gradient_explorer(nodes.General, nodes.Element):
     """The explorer: ``grid`` (JSON text) and ``key`` as attributes."""
 
 

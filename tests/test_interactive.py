@@ -317,3 +317,48 @@ def test_explorer_fits_a_phone_in_dark_mode(visit):
     )
     assert text != background
     assert record.errors == []
+
+
+# -- Equation previews ----------------------------------------------------------------------------
+def preview_after(record, selector: str, action: str) -> str:
+    """Hover or focus the first link matching ``selector``; the preview's TeX annotation."""
+    page = record.page
+    link = page.locator(selector).first
+    link.scroll_into_view_if_needed()
+    link.hover() if action == "hover" else link.focus()
+    tip = page.locator(".equation-preview")
+    expect(tip).to_be_visible()
+    assert link.get_attribute("aria-describedby") == "equation-preview"
+    assert tip.locator(".equation-preview-title").inner_text() == link.inner_text()
+    return tip.locator("annotation").first.text_content()
+
+
+def tex_of(site_dir: Path, page: str, label: str) -> str:
+    soup = BeautifulSoup((site_dir / f"{page}.html").read_text("utf-8"), "html.parser")
+    return soup.select_one(f"#equation-{label} annotation").get_text()
+
+
+def test_hovering_a_same_page_reference_previews_the_equation(visit, site_dir):
+    record = visit("error_term.html")
+    link = 'a.reference.internal[href="#equation-eq-error-term-matrix"]'
+    tex = preview_after(record, link, "hover")
+    assert tex == tex_of(site_dir, "error_term", "eq-error-term-matrix")
+    record.page.keyboard.press("Escape")
+    expect(record.page.locator(".equation-preview")).to_have_count(0)
+    assert record.external == [] and record.errors == []
+
+
+def test_focusing_another_pages_reference_previews_it(visit, site_dir):
+    record = visit("article_001.html")
+    link = 'a.reference.internal[href="error_term.html#equation-eq-error-term-bias"]'
+    tex = preview_after(record, link, "focus")
+    assert tex == tex_of(site_dir, "error_term", "eq-error-term-bias")
+    assert record.external == [] and record.errors == []
+
+
+def test_previews_work_from_file_url(visit, site_dir):
+    record = visit((site_dir / "article_001.html").resolve().as_uri())
+    link = 'a.reference.internal[href="error_term.html#equation-eq-error-term-matrix"]'
+    tex = preview_after(record, link, "hover")
+    assert tex == tex_of(site_dir, "error_term", "eq-error-term-matrix")
+    assert record.external == [] and record.errors == []

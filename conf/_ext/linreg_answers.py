@@ -129,4 +129,5 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("answer-check", AnswerCheck)
     app.connect("html-page-context", add_script)
     app.setup_extension("linreg_explorer")  # the gradient explorer: its own file, same issue
+    app.setup_extension("linreg_previews")  # equation previews on {eq} references
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

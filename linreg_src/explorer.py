@@ -1,11 +1,11 @@
 r"""The gradient explorer's numbers: every value it shows, computed ahead on a grid of (w, b).
 
-The error-term chapter has sliders for $w$ and $b$ (``{gradient-explorer}``,
-``conf/_ext/linreg_answers.py``). The browser computes nothing: for every slider position it
+The error-term chapter has sliders for :math:`w` and :math:`b` (``{gradient-explorer}``,
+``conf/_ext/linreg_explorer.py``). The browser computes nothing: for every slider position it
 looks up what :func:`gradient_grid` computed here with the book's own functions -- the
-prediction $\hat y^{(i)}$, the error term $\delta^{(i)}$, the summed loss $L$, the gradients
-$\mathbf X^\top\boldsymbol\delta$ and $\sum_i \delta^{(i)}$ -- and draws the loss curve
-over $w$ with the tangent whose slope is that gradient.
+prediction :math:`\hat y^{(i)}`, the error term :math:`\delta^{(i)}`, the summed loss :math:`L`,
+the gradients :math:`\mathbf X^\top\boldsymbol\delta` and :math:`\sum_i \delta^{(i)}` -- and
+draws the loss curve over :math:`w` with the tangent whose slope is that gradient.
 """
 
 from __future__ import annotations
@@ -79,9 +79,9 @@ def gradient_grid(
     -------
     dict
         ``x``, ``y`` (lists of N), ``w``, ``b`` (the positions), and, indexed
-        ``[i_w][i_b]``: ``y_hat`` and ``delta`` (lists of N), ``loss`` ($L$, summed),
-        ``grad_w`` ($\mathbf X^\top\boldsymbol\delta$) and ``grad_b``
-        ($\sum_i\delta^{(i)}$), from :func:`~linreg_src.grad.squared_loss_grads`.
+        ``[i_w][i_b]``: ``y_hat`` and ``delta`` (lists of N), ``loss`` (:math:`L`, summed),
+        ``grad_w`` (:math:`\mathbf X^\top\boldsymbol\delta`) and
+        ``grad_b`` (:math:`\sum_i\delta^{(i)}`), from :func:`~linreg_src.grad.squared_loss_grads`.
 
     Examples
     --------

@@ -260,7 +260,7 @@ def read_explorer(explorer) -> tuple[float, float, dict[str, float]]:
         cell = explorer.locator(f'dd[data-quantity="{quantity}"]')
         data = json.loads(cell.get_attribute("data-value"))
         value = data[0] if isinstance(data, list) else data
-        assert shown(cell.inner_text()) == pytest.approx(value, abs=0.005), quantity
+        assert shown(cell.text_content()) == pytest.approx(value, abs=0.005), quantity
         values[quantity] = value
     return w, b, values
 
@@ -286,7 +286,10 @@ def test_explorer_read_outs_are_the_books_values(visit):
             seen.add((w, b))
         slider.focus()  # the keyboard moves it too
         before = read_explorer(explorer)[:2]
+        output = explorer.locator("output").nth(k)
+        old_value = output.get_attribute("data-value")
         slider.press("ArrowLeft")
+        expect(output).not_to_have_attribute("data-value", old_value)
         w, b, values = read_explorer(explorer)
         assert (w, b) != before
         assert values == pytest.approx(book_values(w, b), rel=1e-12, abs=1e-9)

@@ -63,6 +63,8 @@ extensions = [
     "book_notebooks",  # conf/_ext: downloadable .ipynb for plain Jupyter, linreg_src's wheel
     "book_status",  # conf/_ext: {book-status}, what was executed, with what, from which commit
     "book_archive",  # conf/_ext: the PDF, the site as one .zip, the download menu's entries
+    # conf/_ext, issue 15: answer boxes, the gradient explorer, equation previews
+    "linreg_answers",
 ]
 
 exclude_patterns = [
@@ -229,7 +231,7 @@ linreg_icons = {
         "angle-left", "angle-right", "arrow-up", "bars", "circle-half-stroke", "list",
         "magnifying-glass", "moon", "sun",
     ],
-    "fas": ["box", "code", "download", "expand", "file", "file-pdf", "file-zipper"],
+    "fas": ["book", "box", "code", "download", "expand", "file", "file-pdf", "file-zipper"],
 }  # fmt: skip
 html_logo = "_static/logo.svg"  # drawn for this book; readable on light and dark backgrounds
 html_favicon = "_static/logo.svg"

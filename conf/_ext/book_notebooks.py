@@ -319,7 +319,10 @@ CODE_LIKE = {
     "testoutput": "text",
     "eval-rst": "rst",
 }
-DROPPED = {"toctree", "testsetup", "testcleanup", "raw"}
+# answer-check, gradient-explorer: the site's widgets (linreg_answers), which need its scripts;
+# only: what a page shows on one output (the site's widgets and the prose about them)
+DROPPED = {"toctree", "testsetup", "testcleanup", "raw", "answer-check", "gradient-explorer"}
+DROPPED |= {"only"}
 
 
 @dataclass

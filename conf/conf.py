@@ -231,7 +231,7 @@ linreg_icons = {
         "angle-left", "angle-right", "arrow-up", "bars", "circle-half-stroke", "list",
         "magnifying-glass", "moon", "sun",
     ],
-    "fas": ["book", "box", "code", "download", "expand", "file", "file-pdf", "file-zipper"],
+    "fas": ["box", "code", "download", "expand", "file", "file-pdf", "file-zipper"],
 }  # fmt: skip
 html_logo = "_static/logo.svg"  # drawn for this book; readable on light and dark backgrounds
 html_favicon = "_static/logo.svg"

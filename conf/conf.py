@@ -58,6 +58,7 @@ extensions = [
     "linreg_reproducible",  # conf/_ext: a page's printed text does not depend on flush timing
     "linreg_firstview",  # conf/_ext: a page's first view loads only what it shows (icons, scripts)
     "linreg_incremental",  # conf/_ext: an incremental build gives a clean build's site
+    "linreg_listing",  # conf/_ext: a listing of linreg_src keeps its docstring's summary line only
     "book_numbering",  # conf/_ext: pages off the main path number from 1 (式 (1), 图 1, 练习 1)
     "book_latex",  # conf/_ext: the PDF's chapters, numbers, solutions and tables (LaTeX only)
     "book_notebooks",  # conf/_ext: downloadable .ipynb for plain Jupyter, linreg_src's wheel

@@ -43,7 +43,7 @@ ARTICLE_002_SEED = 0
 def article_002_setup(
     seed: int = ARTICLE_002_SEED,
 ) -> tuple[torch.Tensor, torch.Tensor, nn.Linear]:
-    """Article 002's data ``x``, ``y`` (100, 1), ``nn.Linear(1, 1)``, from ``seed``.
+    """Article 002's ``x``, ``y`` (100, 1) and ``nn.Linear(1, 1)``, from ``seed``.
 
     >>> x, y, model = article_002_setup()
     >>> x.shape, round(model.weight.item(), 4), round(model.bias.item(), 4)

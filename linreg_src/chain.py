@@ -95,7 +95,7 @@ def check_factory_inputs(
 
 
 def factory_forward(w: float, v: float, x: float, target: float) -> FactoryForward:
-    r"""Run the factory forward: :math:`u = wx`, :math:`h = vu`, :math:`(h - t)^2`.
+    r"""Run the factory: ``u = w * x``, ``h = v * u``, ``(h - target) ** 2``.
 
     >>> factory_forward(w=3.0, v=2.0, x=2.0, target=10.0)
     FactoryForward(w=3.0, v=2.0, x=2.0, target=10.0, u=6.0, h=12.0, loss=4.0)

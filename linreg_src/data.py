@@ -70,7 +70,7 @@ def data_iter(
     *,
     generator: torch.Generator,
 ) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
-    """Yield shuffled minibatches ``(X, y)``, every example once: d2l's ``data_iter``.
+    """Yield shuffled minibatches ``(X, y)``, each example once (d2l's).
 
     >>> X, y = torch.zeros(25, 2), torch.zeros(25, 1)
     >>> [len(yb) for _, yb in data_iter(10, X, y, generator=torch.Generator())]

@@ -66,7 +66,7 @@ def squared_loss_grads(
 def mse_loss_grads(
     X: torch.Tensor, y: torch.Tensor, w: torch.Tensor, b: torch.Tensor
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    r"""Gradients of ``nn.MSELoss()``: :math:`\frac2N` times the summed-loss gradients.
+    r"""Gradients of ``nn.MSELoss()``: 2/N times the summed-loss gradients.
 
     >>> X, y = torch.tensor([[1.0], [2.0]]), torch.tensor([[1.0], [1.0]])
     >>> mse_loss_grads(X, y, torch.zeros(1, 1), torch.zeros(1))

@@ -14,7 +14,7 @@ __all__ = ["linreg"]
 
 @checked
 def linreg(X: torch.Tensor, w: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-    r"""Predict :math:`\hat{\mathbf y} = \mathbf X\mathbf w + b`.
+    r"""Predict ``y_hat = X @ w + b``, shape (N, 1).
 
     Shapes: (N, d) @ (d, 1) + (1,) -> (N, 1).
 

@@ -45,7 +45,7 @@ def init_linear(
     generator: torch.Generator,
     dtype: torch.dtype = torch.float32,
 ) -> nn.Linear:
-    r"""``nn.Linear(in, out)`` with PyTorch's own initial values, from ``generator``.
+    r"""``nn.Linear(in, out)`` with PyTorch's initial values, from ``generator``.
 
     Equals ``torch.manual_seed(s); nn.Linear(in, out)`` for a ``generator`` seeded
     with ``s``, and leaves the global random state alone.
@@ -95,7 +95,7 @@ def fit_by_autograd(
     lr: float,
     num_epochs: int,
 ) -> tuple[History, list[float]]:
-    """Train ``model`` in place: ``loss.backward()`` and ``torch.optim``, full batch.
+    """Train ``model`` in place: ``loss.backward()``, ``torch.optim``, full batch.
 
     Returns the parameters before and after each epoch, and each epoch's loss.
 

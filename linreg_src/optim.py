@@ -26,7 +26,7 @@ ADAM_EPS = 1e-8
 def sgd_update(
     params: Sequence[Any], grads: Sequence[Any], lr: float, batch_size: int
 ) -> None:
-    r"""One SGD step in place, :math:`\theta \leftarrow \theta - \eta g/|\mathcal B|`.
+    r"""One SGD step in place: ``param -= lr * grad / batch_size``.
 
     Torch tensors or NumPy arrays; ``grads`` are gradients of the summed batch loss.
 
@@ -77,7 +77,7 @@ def adam_update(
     betas: tuple[float, float] = ADAM_BETAS,
     eps: float = ADAM_EPS,
 ) -> None:
-    r"""Take one Adam step in place: ``param``, ``exp_avg`` and ``exp_avg_sq`` change.
+    r"""Take one Adam step in place: ``param``, ``exp_avg``, ``exp_avg_sq`` change.
 
     :math:`\theta_t = \theta_{t-1} - \eta\,\hat m_t/(\sqrt{\hat v_t} + \varepsilon)`,
     where :math:`m_t = \beta_1 m_{t-1} + (1-\beta_1)g_t` and :math:`v_t = \beta_2

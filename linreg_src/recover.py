@@ -66,7 +66,7 @@ def rounds_to(value: float, published: float, decimals: int) -> bool:
 def recover_initial_w(
     X: torch.Tensor, y: torch.Tensor, grad_w: torch.Tensor
 ) -> torch.Tensor:
-    r"""Weights at which the summed loss (:math:`b = 0`) has gradient ``grad_w``.
+    r"""Weights at which the summed loss (``b = 0``) has gradient ``grad_w``.
 
     :math:`\mathbf g = \mathbf X^\top(\mathbf X\mathbf w - \mathbf y) \iff
     \mathbf X^\top\mathbf X\,\mathbf w = \mathbf g + \mathbf X^\top\mathbf y`;
@@ -145,7 +145,7 @@ def rounding_sensitivity_001(
 def delta_from_losses(
     losses: torch.Tensor, y_hat_minus_y_sign: torch.Tensor
 ) -> torch.Tensor:
-    r"""Error terms from losses :math:`l = \tfrac12\delta^2` and signs of delta.
+    r"""Error terms from losses ``l = delta ** 2 / 2`` and the signs of delta.
 
     :math:`\delta = \pm\sqrt{2l}`; losses (N, 1) and y_hat_minus_y_sign (N, 1)
     of ±1 give delta (N, 1).

@@ -60,7 +60,7 @@ def init_params(
     dtype: torch.dtype = torch.float32,
     requires_grad: bool = False,
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    r"""d2l's start: :math:`w_j \sim \mathcal N(0, s^2)`, ``w`` (d, 1), ``b = [0]``.
+    r"""d2l's start: ``w`` (d, 1) drawn from N(0, init_std²), ``b = [0]``.
 
     >>> w, b = init_params(2, dtype=torch.float64)
     >>> w.shape, b

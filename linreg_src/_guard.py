@@ -127,10 +127,8 @@ def _check_optimizer_args(args: dict[str, Any]) -> None:
             raise ValueError(
                 "exp_avg_sq must be >= 0 everywhere: it is a running mean of squares"
             )
-    sums = args.get("grad_sums")
-    if (
-        sums is not None and "w" in args and "b" in args
-    ):  # running sums shaped like [w, b]
+    sums = args.get("grad_sums")  # running sums shaped like [w, b]
+    if sums is not None and "w" in args and "b" in args:
         _check_list("grad_sums", sums)
         if len(sums) != 2:
             raise ValueError(
@@ -150,9 +148,8 @@ def _check_optimizer_args(args: dict[str, Any]) -> None:
             )
         for k, (p, g) in enumerate(zip(params, grads, strict=True)):
             _check_param_grad(f"params[{k}]", p, f"grads[{k}]", g)
-    kinds = (
-        torch.Tensor if grads is None else (torch.Tensor, np.ndarray)
-    )  # sgd: torch only
+    # sgd (reads .grad): torch only
+    kinds = torch.Tensor if grads is None else (torch.Tensor, np.ndarray)
     for k, p in enumerate(params):
         if not isinstance(p, kinds):
             raise TypeError(
@@ -235,10 +232,8 @@ def check_arguments(
             require_backend(backend, stem, **arrays)
         for name, a in arrays.items():
             check_float_array(name, a, ndim=ARRAY_RANKS[name])
-    for (
-        name,
-        value,
-    ) in args.items():  # scalars are passed on as plain Python numbers
+    # scalars are passed on as plain Python numbers
+    for name, value in args.items():
         if name in SCALAR_CHECKS:
             args[name] = SCALAR_CHECKS[name](name, value)
     if "grads" in args and "params" not in args:  # where the gradients come from
@@ -246,9 +241,8 @@ def check_arguments(
     _check_optimizer_args(args)
     X_name = "X" if "X" in args else "features" if "features" in args else None
     y_name = "y" if "y" in args else "labels" if "labels" in args else None
-    inputs = X_name or (
-        "x" if "x" in args else None
-    )  # x: one input feature, (N, 1)
+    # x: one input feature, (N, 1)
+    inputs = X_name or ("x" if "x" in args else None)
     if inputs and "w" in args and "b" in args and args[inputs].ndim == 2:
         _linreg_shapes(args[inputs], args["w"], args["b"], inputs)
     for a in ("y_hat", "x"):  # a column of predictions or inputs against the labels

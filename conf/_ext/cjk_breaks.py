@@ -19,7 +19,9 @@ import re
 from docutils import nodes
 from sphinx.application import Sphinx
 
-CJK = "[\u2e80-\u2fff\u3000-\u303f\u3040-\u9fff\uf900-\ufaff\uff00-\uffef]"
+#: CJK characters and punctuation, and the curly quotes, dash and ellipsis Chinese text uses
+#: (U+2014, U+2018-U+201D, U+2026: they are shared with Western text, but here sit in Chinese).
+CJK = "[\u2014\u2018-\u201d\u2026\u2e80-\u2fff\u3000-\u303f\u3040-\u9fff\uf900-\ufaff\uff00-\uffef]"
 _INSIDE = re.compile(rf"(?<={CJK})\s+(?={CJK})")
 _LEADING = re.compile(r"^\s+")
 _TRAILING = re.compile(r"\s+$")
@@ -42,6 +44,8 @@ def join_cjk_lines(text: str, before: str = "", after: str = "") -> str:
     ''
     >>> join_cjk_lines("见 ", after="从零实现")  # a space typed before a Chinese link text
     '见'
+    >>> join_cjk_lines("两台机器的\\n“汉堡工厂”")
+    '两台机器的“汉堡工厂”'
     >>> join_cjk_lines("见 ", after="nn.Linear")
     '见 '
     """

@@ -61,7 +61,7 @@ def machine_description(threads: int | None = None) -> Markdown:
     rows = [
         ("处理器", cpu_model()),
         ("逻辑 CPU 数", str(os.cpu_count())),
-        ("最大一级缓存", f"{cache / 2**20:g} MiB" if cache else "未知"),
+        ("最后一级缓存", f"{cache / 2**20:g} MiB" if cache else "未知"),
         ("操作系统", f"{platform.system()} {platform.release()}"),
         ("Python", platform.python_version()),
         (

@@ -52,8 +52,8 @@ Status = Literal[
 #: Each status as the comparison page names it.
 STATUS_ZH: dict[str, str] = {
     "match": "匹配",
-    "determines input": "决定输入",
-    "seeded run": "种子重演",
+    "determines input": "用于反推",
+    "seeded run": "定种子重跑",
     "not reproducible": "无法复现",
     "mismatch": "不一致",
 }

@@ -10,7 +10,7 @@ from linreg_src.machine import cpu_model, last_level_cache_bytes, machine_descri
 def test_machine_description_names_the_settings_the_timings_used():
     text = machine_description(threads=1)
     assert text.startswith("|  | 本机 |") and hasattr(text, "_repr_markdown_")
-    for key in ("处理器", "逻辑 CPU 数", "最大一级缓存", "PyTorch", "NumPy"):
+    for key in ("处理器", "逻辑 CPU 数", "最后一级缓存", "PyTorch", "NumPy"):
         assert f"| {key} |" in text
     assert text.splitlines()[-1] == "| 计时所用线程数 | 1 |"
     assert isinstance(cpu_model(), str) and cpu_model()

@@ -110,7 +110,7 @@ def test_comparison_table_has_a_row_per_number(rows):
         cells = [c.strip() for c in line.strip("|").split(" | ")]
         assert cells[0] == f"[{r.article}]"
         assert cells[2:5] == [r.published_text, r.live_text, STATUS_ZH[r.status]]
-    assert text.count("| 决定输入 |") == 5 and text.count("| 种子重演 |") == 4
+    assert text.count("| 用于反推 |") == 5 and text.count("| 定种子重跑 |") == 4
     assert text._repr_markdown_() == text
 
 

@@ -68,7 +68,8 @@ def grad_v_columns(page_text: str) -> tuple[float, float]:
 
 def dloss_du(page_text: str) -> float:
     """The gradient the chapter says reaches the patties (glued into its prose)."""
-    match = re.search(r"传到肉饼处的梯度 ([-+.\de]+) ", page_text)
+    # 梯度 may be a glossary link: the words around it are separate text nodes
+    match = re.search(r"传到肉饼处的\s*梯度\s*([-+.\de]+)\s", page_text)
     assert match, "the chain-rule page no longer states the gradient at the patties"
     return float(match[1])
 

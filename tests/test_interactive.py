@@ -39,7 +39,7 @@ CHROMIUM_ARGS = [
 #: The main-path chapters with answer boxes, and how many each has (at least).
 ANSWER_PAGES = {
     "notation": 2,
-    "chain_rule": 3,
+    "chain_rule": 4,
     "error_term": 1,
     "sum_vs_mean": 3,
     "from_scratch": 2,

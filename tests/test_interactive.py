@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import re
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -162,7 +163,7 @@ def test_every_answer_box_says_right_and_wrong(visit, site_dir, page):
         field.fill(repr(wrong))
         field.press("Enter")
         assert box.get_attribute("data-verdict") == "wrong", (page, k)
-        assert box.locator(".answer-verdict").inner_text().startswith("还不对")
+        expect(box.locator(".answer-verdict")).to_have_text(re.compile(r"^\s*还不对"))
         field.fill("这不是数")
         box.locator("button").click()
         assert box.get_attribute("data-verdict") == "wrong"
@@ -170,7 +171,7 @@ def test_every_answer_box_says_right_and_wrong(visit, site_dir, page):
             field.fill(typed)
             box.locator("button").click()
             assert box.get_attribute("data-verdict") == "correct", (page, k, typed, spec)
-            assert box.locator(".answer-verdict").inner_text().startswith("对了")
+            expect(box.locator(".answer-verdict")).to_have_text(re.compile(r"^\s*对了"))
         field.fill(repr(spec["value"]))
         field.press("Enter")
         assert box.get_attribute("data-verdict") == "correct"
@@ -272,9 +273,10 @@ def test_explorer_read_outs_are_the_books_values(visit):
     explorer.scroll_into_view_if_needed()  # the book's CSS skips rendering off-screen parts
     sliders = explorer.locator('input[type="range"]')
     assert sliders.count() == 2
-    for k in range(2):  # each slider has a visible label
+    for k, name in enumerate("wb"):  # each slider has a visible label
         label = explorer.locator(f'label[for="{sliders.nth(k).get_attribute("id")}"]')
-        assert label.inner_text().strip() in {"w", "b"}
+        # the section is laid out a frame after it scrolls into view: wait for the text
+        expect(label).to_have_text(re.compile(rf"^\s*{name}\s*$"))
     seen = set()
     for k in range(2):
         slider = sliders.nth(k)

@@ -48,7 +48,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-COPIED = ("docs", "conf", "linreg_src", "pyproject.toml")
+COPIED = ("docs", "conf", "linreg_src", "pyproject.toml", "README.md")  # the wheel needs its readme
 IGNORED = shutil.ignore_patterns(
     "__pycache__", "_build", ".jupyter_cache", "jupyter_execute", ".ipynb_checkpoints"
 )

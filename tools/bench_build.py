@@ -2,8 +2,8 @@
 
 ``nox -s bench`` runs this script; it can also be run directly with the project's environment::
 
-    python tools/bench_build.py             # -j auto, one round
-    python tools/bench_build.py -j 1 -r 3   # serial reads, best of three rounds
+    python tools/bench_build.py             # as nox -s docs builds (serial Sphinx), one round
+    python tools/bench_build.py -r 3        # best of three rounds
 
 The script copies the book (``docs/``, ``conf/``, ``linreg_src/``) twice into a scratch folder and
 builds both copies side by side, in the same run, scenario by scenario:
@@ -439,7 +439,9 @@ def report(result: dict) -> str:
 def main(argv: list[str] | None = None) -> int:
     """Parse the command line, measure, print the table."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("-j", "--jobs", default="auto", help="sphinx-build -j (default: auto)")
+    parser.add_argument(
+        "-j", "--jobs", default="1", help="sphinx-build -j (default: 1, as nox -s docs builds)"
+    )
     parser.add_argument("-r", "--repeat", type=int, default=1, help="rounds; the best is kept")
     parser.add_argument("--env", action="append", default=[], metavar="KEY=VALUE")
     parser.add_argument("--page", help="page whose prose and code are edited")

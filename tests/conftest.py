@@ -290,3 +290,57 @@ def random_batch() -> Callable[..., tuple]:
         return X, y, w, b
 
     return make
+
+
+# -- The site served, and a browser: the browser tests (test_browser.py, test_interactive.py) ------
+CHROMIUM = Path("/usr/bin/chromium")
+# Chromium as root needs --no-sandbox; the rest keep it from calling Google on its own.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+    "--disable-domain-reliability",
+    "--disable-default-apps",
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",  # nothing else resolves
+]
+
+
+@pytest.fixture(scope="module")
+def base_url(site_dir: Path):
+    """The site served on 127.0.0.1 (a free port) for as long as the module's tests run."""
+    import threading
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    class QuietHandler(SimpleHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    handler = functools.partial(QuietHandler, directory=str(site_dir))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's headless chromium under Playwright (skipped, or failed on CI, without it)."""
+    if not CHROMIUM.exists():
+        reason = f"{CHROMIUM} is absent: `apt-get install chromium` (.ci/run installs it)"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

@@ -20,18 +20,15 @@ from __future__ import annotations
 import functools
 import html
 import json
-import os
 import re
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 import pytest
 from bs4 import BeautifulSoup
-from playwright.sync_api import Browser, Page, Request, Route, sync_playwright
+from playwright.sync_api import Browser, Page, Request, Route
 
 pytestmark = pytest.mark.site
 
@@ -43,7 +40,6 @@ BOOK_TERMS = [
     for line in (ROOT / "conf" / "jieba_dict.txt").read_text("utf-8").splitlines()
     if line.strip()
 ]
-CHROMIUM = Path("/usr/bin/chromium")
 LOCAL_HOSTS = {"127.0.0.1"}
 CHAPTER = "chain_rule"  # the chapter whose screenshots a person looks at
 
@@ -59,19 +55,6 @@ SEARCH_EXPECTATIONS: dict[str, set[str]] = {
     "误差项": {"error_term"},
     "批量大小": {"sum_vs_mean"},
 }
-
-# Chromium as root needs --no-sandbox; the rest keep it from calling Google on its own.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-    "--disable-domain-reliability",
-    "--disable-default-apps",
-    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",  # nothing else resolves
-]
 
 
 # -- The site, its search index, its pages ------------------------------------------------------
@@ -198,40 +181,6 @@ def test_previous_and_next_links_follow_the_toctree(site_dir, page):
 
 
 # -- The browser --------------------------------------------------------------------------------
-class _QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
-@pytest.fixture(scope="module")
-def base_url(site_dir: Path) -> Iterator[str]:
-    """The site served on 127.0.0.1 (a free port) for as long as the module's tests run."""
-    handler = functools.partial(_QuietHandler, directory=str(site_dir))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    """Debian's headless chromium under Playwright."""
-    if not CHROMIUM.exists():
-        reason = f"{CHROMIUM} is absent: `apt-get install chromium` (.ci/run installs it)"
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
 @pytest.fixture(scope="module")
 def screenshots(site_dir: Path) -> Path:
     folder = site_dir.resolve().parent / "screenshots"
